@@ -1,0 +1,166 @@
+"""Bundle -> :class:`Workflow`: semantic checks, conditions parsed and typed, validators and state
+machines built. Everything a request needs is made here, once per workflow version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from engine.bundle import Bundle
+from engine.definitions import (
+    Document,
+    Form,
+    Lifecycle,
+    Requirement,
+    StaffTransition,
+    Step,
+    Target,
+    Text,
+    Workflow,
+    text_of,
+)
+from engine.errors import ExpressionError, Message
+from engine.expressions import Expression, compile_condition
+from engine.formchecks import check_form
+from engine.machine import build_machines
+from engine.validation import build_validator
+from engine.workflowchecks import check_workflow, targets
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem found while compiling, located in one of the bundle's files."""
+
+    kind: str  # "workflow", "form" or "context"
+    name: str
+    pointer: str
+    code: str
+    message: Message
+
+
+def condition_env(bundle: Bundle) -> dict[str, Mapping[str, Any]]:
+    """The names a condition may use: ``answers.<step>.<field>`` and each host context."""
+    steps = bundle.workflow["steps"]
+    answers = {name: bundle.forms[s["form"]]["schema"] for name, s in steps.items()
+               if s.get("form") in bundle.forms}
+    env: dict[str, Mapping[str, Any]] = {"answers": {"type": "object", "properties": answers}}
+    for name in bundle.workflow.get("context", []):
+        if name in bundle.contexts:
+            env[name] = bundle.contexts[name]["schema"]
+    return env
+
+
+def check_forms(forms: Mapping[str, Mapping[str, Any]]) -> Iterator[Issue]:
+    for name, form in forms.items():
+        for pointer, code, message in check_form(form):
+            yield Issue("form", name, pointer, code, message)
+
+
+def compile_bundle(bundle: Bundle, rule_names: frozenset[str],
+                   check_own_forms: bool = True) -> tuple[Workflow | None, list[Issue]]:
+    """Compile one workflow version, or say everything that is wrong with it."""
+    wf, wid = bundle.workflow, str(bundle.workflow["workflow"])
+    issues = [Issue("workflow", wid, p, c, m)
+              for p, c, m in check_workflow(wf, bundle.forms, bundle.contexts, rule_names)]
+    if check_own_forms:
+        issues.extend(check_forms(bundle.forms))
+    issues.extend(_check_form_documents(bundle))
+    conditions = _compile_conditions(bundle, issues)
+    if issues:
+        return None, issues
+    return _build(bundle, conditions), []
+
+
+def _check_form_documents(bundle: Bundle) -> Iterator[Issue]:
+    documents = bundle.workflow.get("documents", {})
+    for step_name, step in bundle.workflow["steps"].items():
+        form = bundle.forms.get(step.get("form", ""))
+        for doc in _documents_of(form["fields"] if form else {}):
+            if doc not in documents:
+                yield Issue("workflow", str(bundle.workflow["workflow"]),
+                            f"/steps/{step_name}/form", "unknown_document", Message(
+                                f"Le formulaire « {step['form']} » renvoie au document « {doc} »,"
+                                " absent de « documents » de cette démarche.",
+                                f"Form “{step['form']}” links to document “{doc}”, missing from"
+                                " this procedure's “documents”."))
+
+
+def _documents_of(fields: Mapping[str, Any]) -> Iterator[str]:
+    for field in fields.values():
+        if "document" in field:
+            yield field["document"]
+        yield from _documents_of(field.get("items", {}))
+
+
+def _compile_conditions(bundle: Bundle, issues: list[Issue]) -> dict[str, Expression]:
+    env = condition_env(bundle)
+    wid = str(bundle.workflow["workflow"])
+    found: dict[str, Expression] = {}
+    for pointer, text in _conditions(bundle.workflow):
+        try:
+            found[pointer] = compile_condition(text, env)
+        except ExpressionError as error:
+            issues.append(Issue("workflow", wid, pointer, error.code, error.message))
+    return found
+
+
+def _conditions(wf: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    for i, req in enumerate(wf.get("availability", [])):
+        yield f"/availability/{i}/when", req["when"]
+    for name, step in wf["steps"].items():
+        if "skip_unless" in step:
+            yield f"/steps/{name}/skip_unless", step["skip_unless"]
+        if isinstance(step.get("next"), list):
+            for i, target in enumerate(step["next"]):
+                if "when" in target:
+                    yield f"/steps/{name}/next/{i}/when", target["when"]
+
+
+def _text(raw: Mapping[str, str]) -> Text:
+    found = text_of(raw)
+    assert found is not None
+    return found
+
+
+def _build(bundle: Bundle, conditions: Mapping[str, Expression]) -> Workflow:
+    wf = bundle.workflow
+    forms = {name: Form(name=name, title=_text(f["title"]), help=text_of(f.get("help")),
+                        schema=f["schema"], fields=f["fields"],
+                        validator=build_validator(f["schema"]))
+             for name, f in bundle.forms.items()}
+    steps: dict[str, Step] = {}
+    for name, raw in wf["steps"].items():
+        form = forms.get(raw.get("form", ""))
+        title = text_of(raw.get("title")) or (form.title if form else Text(name, name))
+        nexts = tuple(Target(t["to"], conditions.get(f"/steps/{name}/next/{i}/when"))
+                      for i, t in enumerate(targets(raw)))
+        steps[name] = Step(name=name, title=title, form=raw.get("form"),
+                           review=bool(raw.get("review", False)), next=nexts,
+                           skip_unless=conditions.get(f"/steps/{name}/skip_unless"),
+                           rules=tuple(raw.get("rules", ())),
+                           requires_opened=tuple(raw.get("requires_opened", ())))
+    life = wf["lifecycle"]
+    lifecycle = Lifecycle(
+        initial=life["initial"],
+        states=MappingProxyType({k: _text(v) for k, v in life["states"].items()}),
+        transitions=tuple(StaffTransition(
+            name=t["name"], sources=(t["from"],) if isinstance(t["from"], str) else
+            tuple(t["from"]), dest=t["to"], role=t["role"], title=_text(t["title"]))
+            for t in life["transitions"]),
+        member_can_amend_in=frozenset(life.get("member_can_amend_in", ())))
+    return Workflow(
+        id=wf["workflow"], version=int(wf["version"]), title=_text(wf["title"]),
+        description=text_of(wf.get("description")), audience=wf["audience"],
+        service=wf.get("service"), context=tuple(wf.get("context", ())),
+        receipt_prefix=wf.get("receipt_prefix", "D"),
+        availability=tuple(Requirement(conditions[f"/availability/{i}/when"], r["code"],
+                                       _text(r["message"]))
+                           for i, r in enumerate(wf.get("availability", []))),
+        documents=MappingProxyType({k: Document(k, _text(d["title"]), _text(d["body"]))
+                                    for k, d in wf.get("documents", {}).items()}),
+        start=wf["start"], steps=MappingProxyType(steps), forms=MappingProxyType(forms),
+        messages=MappingProxyType({k: _text(v) for k, v in wf.get("messages", {}).items()}),
+        lifecycle=lifecycle, digest=bundle.digest, machines=build_machines(steps, lifecycle))

@@ -1,0 +1,126 @@
+"""Read a definitions tree from disk: every problem at once, each with file and line.
+
+Layout under the root: ``workflows/*.yaml`` (current versions), ``workflows/archive/*.yaml``
+(older versions still used by submissions), ``forms/*.yaml`` and ``contexts/*.yaml``. Each file is
+read safely (``engine.yamlio``), checked against its language's meta-schema, then every workflow is
+compiled with the forms and contexts it uses (``engine.compiler``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine.bundle import Bundle
+from engine.compiler import Issue, check_forms, compile_bundle
+from engine.definitions import Workflow
+from engine.errors import Message, YamlError
+from engine.metaschema import meta_errors
+from engine.report import Problem, Report
+from engine.yamlio import Loaded, load_yaml_file
+
+_FOLDERS = (("form", "forms"), ("context", "contexts"), ("workflow", "workflows"),
+            ("workflow", "workflows/archive"))
+_NAME_KEY = {"form": "form", "context": "context", "workflow": "workflow"}
+
+
+@dataclass
+class LoadResult:
+    """What a definitions tree gave: compiled workflows, their bundles, and the report."""
+
+    workflows: dict[tuple[str, int], Workflow] = field(default_factory=dict)
+    bundles: dict[tuple[str, int], Bundle] = field(default_factory=dict)
+    report: Report = field(default_factory=Report)
+
+    def current(self) -> dict[str, Workflow]:
+        """The highest version of each workflow."""
+        best: dict[str, Workflow] = {}
+        for (wid, _version), wf in sorted(self.workflows.items()):
+            best[wid] = wf
+        return best
+
+
+@dataclass
+class _Files:
+    by_kind: dict[str, dict[Any, Loaded]] = field(
+        default_factory=lambda: {"form": {}, "context": {}, "workflow": {}})
+
+
+def load_definitions(root: str | Path, rule_names: frozenset[str] | None = None) -> LoadResult:
+    if rule_names is None:
+        from rules import rule_names as registered
+
+        rule_names = registered()
+    root = Path(root)
+    result = LoadResult()
+    files = _read_all(root, result.report)
+    forms = {name: dict(f.data) for name, f in files.by_kind["form"].items()}
+    contexts = {name: dict(f.data) for name, f in files.by_kind["context"].items()}
+    result.report.extend(_locate(i, files, root) for i in check_forms(forms))
+    for key, loaded in files.by_kind["workflow"].items():
+        wf = loaded.data
+        used_forms = {s["form"]: forms[s["form"]] for s in wf["steps"].values()
+                      if s.get("form") in forms}
+        used_contexts = {n: contexts[n] for n in wf.get("context", []) if n in contexts}
+        bundle = Bundle(workflow=wf, forms=used_forms, contexts=used_contexts)
+        compiled, issues = compile_bundle(bundle, rule_names, check_own_forms=False)
+        result.report.extend(_locate(i, files, root, key) for i in issues)
+        if compiled is not None and not _broken_forms(result.report, used_forms, files, root):
+            result.workflows[key] = compiled
+            result.bundles[key] = bundle
+    return result
+
+
+def _broken_forms(report: Report, used: Mapping[str, Any], files: _Files, root: Path) -> bool:
+    paths = {_rel(files.by_kind["form"][name].source, root) for name in used}
+    return any(p.file in paths for p in report.problems)
+
+
+def _read_all(root: Path, report: Report) -> _Files:
+    files = _Files()
+    for kind, folder in _FOLDERS:
+        for path in sorted((root / folder).glob("*.yaml")):
+            rel = _rel(str(path), root)
+            try:
+                loaded = load_yaml_file(path)
+            except YamlError as error:
+                report.add(Problem(rel, error.code, error.message, "", error.line, error.column))
+                continue
+            problems = [Problem(rel, code, message, pointer, *(loaded.position(pointer) or
+                                                                (None, None)))
+                        for pointer, code, message in meta_errors(kind, loaded.data)]
+            if problems:
+                report.extend(problems)
+                continue
+            data = loaded.data
+            key: Any = data[_NAME_KEY[kind]]
+            if kind == "workflow":
+                key = (data["workflow"], int(data["version"]))
+            if key in files.by_kind[kind]:
+                first = _rel(files.by_kind[kind][key].source, root)
+                report.add(Problem(rel, f"duplicate_{kind}", Message(
+                    f"« {key} » est déjà défini dans {first}.",
+                    f"“{key}” is already defined in {first}."), "", 1, 1))
+                continue
+            files.by_kind[kind][key] = loaded
+    return files
+
+
+def _rel(source: str, root: Path) -> str:
+    try:
+        return str(Path(source).resolve().relative_to(root.resolve()))
+    except ValueError:
+        return source
+
+
+def _locate(issue: Issue, files: _Files, root: Path,
+            workflow_key: tuple[str, int] | None = None) -> Problem:
+    key: Any = workflow_key if issue.kind == "workflow" else issue.name
+    loaded = files.by_kind[issue.kind].get(key)
+    if loaded is None:
+        return Problem(issue.name, issue.code, issue.message, issue.pointer)
+    line, column = loaded.position(issue.pointer) or (None, None)
+    return Problem(_rel(loaded.source, root), issue.code, issue.message, issue.pointer, line,
+                   column)

@@ -1,0 +1,94 @@
+"""The one place that talks to ``transitions``.
+
+Each workflow version gets two shared machines, built once at load: the member's walk through the
+steps (event ``next``, with ordered conditional targets) and the submission's status (member events
+``submit``/``cancel``/``amend`` plus the staff lifecycle transitions). Machines are never built per
+request and models are never registered on them: an event is fired on a throw-away token holding
+the current state, so nothing accumulates in the shared machine. Callbacks have no side effects;
+``MachineError`` never leaves this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from transitions import EventData, Machine, MachineError
+
+from engine.errors import EngineError, Message
+
+if TYPE_CHECKING:
+    from engine.definitions import Lifecycle, Step
+    from engine.expressions import Expression
+
+DRAFT, CANCELLED = "draft", "cancelled"
+
+
+class TransitionRefused(EngineError):
+    """The state machine has no such move from the current state."""
+
+
+class _Token:
+    """What the machine moves: just a state. Lives for one call."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+
+
+@dataclass(frozen=True)
+class Machines:
+    steps: Machine
+    status: Machine
+
+    def next_step(self, current: str, values: Mapping[str, Any]) -> str:
+        """The step after ``current`` given the answers and host data in ``values``."""
+        return _fire(self.steps, "next", current, values=values)
+
+    def move_status(self, status: str, event: str) -> str:
+        return _fire(self.status, event, status)
+
+    def status_events(self, status: str) -> list[str]:
+        return [name for name, ev in self.status.events.items() if status in ev.transitions]
+
+
+def _fire(machine: Machine, event: str, state: str, **kwargs: Any) -> str:
+    token = _Token(state)
+    found = machine.events.get(event)
+    try:
+        if found is None or not found.trigger(token, **kwargs):
+            raise MachineError(f"{event} refused from {state}")
+    except MachineError as error:
+        raise TransitionRefused("transition_refused", Message(
+            f"L'action « {event} » n'est pas possible dans l'état « {state} ».",
+            f"Action “{event}” is not possible in state “{state}”.")) from error
+    return token.state
+
+
+def _guard(expression: Expression) -> Callable[[EventData], bool]:
+    def guard(event: EventData) -> bool:
+        return expression.test(event.kwargs["values"])
+
+    guard.__name__ = expression.text  # diagrams show the analyst's condition
+    return guard
+
+
+def build_machines(steps: Mapping[str, Step], lifecycle: Lifecycle) -> Machines:
+    step_machine = Machine(model=None, states=list(steps), initial=None, auto_transitions=False,
+                           send_event=True)
+    for step in steps.values():
+        for target in step.next:
+            conditions = [_guard(target.when)] if target.when is not None else []
+            step_machine.add_transition("next", step.name, target.to, conditions=conditions)
+    states = [DRAFT, CANCELLED, *lifecycle.states]
+    status_machine = Machine(model=None, states=states, initial=None, auto_transitions=False,
+                             send_event=True)
+    status_machine.add_transition("submit", DRAFT, lifecycle.initial)
+    status_machine.add_transition("cancel", DRAFT, CANCELLED)
+    for state in lifecycle.member_can_amend_in:
+        status_machine.add_transition("amend", state, state)
+    for tr in lifecycle.transitions:
+        status_machine.add_transition(tr.name, list(tr.sources), tr.dest)
+    return Machines(steps=step_machine, status=status_machine)

@@ -1,0 +1,262 @@
+"""Running a submission: pure functions from (definition, state, input) to a new state.
+
+Nothing here stores, sends or renders. Each call returns an :class:`Outcome`: the new state, the
+name of the event for the log, and the effects the web layer must carry out in the same
+transaction (a receipt to number, for instance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from engine.definitions import Requirement, Step, Workflow
+from engine.errors import EngineError, FieldError, Message
+from engine.machine import CANCELLED, DRAFT, TransitionRefused
+from engine.state import Answers, SubmissionState
+from engine.validation import validate_step
+from rules import RuleInput, get_rule
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the host knows, by context name (``campaign``, ``household``...), and today's date."""
+
+    values: Mapping[str, Any]
+    today: date
+
+
+@dataclass(frozen=True)
+class Effect:
+    kind: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: SubmissionState
+    event: str
+    effects: tuple[Effect, ...] = ()
+
+
+class ActionRefused(EngineError):
+    """The member or staff asked for something the submission's state does not allow."""
+
+
+class NotAvailable(ActionRefused):
+    """The procedure is closed to this person now; ``message`` is the procedure's own."""
+
+
+class StepInvalid(EngineError):
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("invalid_step_data", Message(
+            "Certaines réponses sont à corriger.", "Some answers need correcting."))
+        self.errors = errors
+
+
+def _refused(code: str, fr: str, en: str) -> ActionRefused:
+    return ActionRefused(code, Message(fr, en))
+
+
+def values_of(data: Answers, context: Context) -> dict[str, Any]:
+    return {**context.values, "answers": data}
+
+
+def unavailable(wf: Workflow, context: Context) -> Requirement | None:
+    """The first availability requirement that fails, or None when the procedure is open."""
+    values = values_of({}, context)
+    return next((r for r in wf.availability if not r.when.test(values)), None)
+
+
+def start(wf: Workflow, context: Context) -> Outcome:
+    failed = unavailable(wf, context)
+    if failed is not None:
+        raise NotAvailable(failed.code, failed.message)
+    return Outcome(SubmissionState(workflow=wf.id, version=wf.version, step=wf.start), "started")
+
+
+def skipped(step: Step, values: Mapping[str, Any]) -> bool:
+    return step.skip_unless is not None and not step.skip_unless.test(values)
+
+
+def path(wf: Workflow, data: Answers, context: Context) -> list[str]:
+    """The steps the member goes through with these answers, up to the first unanswered one or
+    the review. Skipped steps are walked through but not listed."""
+    values = values_of(data, context)
+    found: list[str] = []
+    name = wf.start
+    for _ in range(len(wf.steps) + 1):
+        step = wf.steps[name]
+        if not skipped(step, values):
+            found.append(name)
+            if step.review or name not in data:
+                return found
+        name = wf.machines.next_step(name, values)
+    raise RuntimeError("a checked workflow cannot loop")  # checks refuse such definitions
+
+
+def _editable(wf: Workflow, state: SubmissionState) -> None:
+    if state.status == DRAFT:
+        return
+    if state.editing and state.status in wf.lifecycle.member_can_amend_in:
+        return
+    if state.status in wf.lifecycle.states:
+        raise ActionRefused("not_amendable", wf.message("not_amendable", Message(
+            "Votre démarche a déjà été traitée : pour la modifier, contactez le service.",
+            "Your procedure has already been processed: to change it, contact the service.")))
+    raise _refused("not_editable", "Cette démarche n'est plus modifiable.",
+                   "This procedure can no longer be changed.")
+
+
+def check_step(wf: Workflow, state: SubmissionState, name: str, data: Any,
+               context: Context) -> list[FieldError]:
+    """Every error in ``data`` for step ``name``: its form's schema, documents, then its rules."""
+    step = wf.steps[name]
+    form = wf.form_of(name)
+    if form is None:
+        return []
+    errors = validate_step(form.validator, form.fields, data)
+    for doc in step.requires_opened:
+        if doc not in state.opened:
+            title = wf.documents[doc].title
+            errors.append(FieldError(_field_linking(form.fields, doc), "document_not_opened",
+                                     Message(f"Vous devez d'abord ouvrir et lire « {title.fr} ».",
+                                             f"You must first open and read “{title.en}”.")))
+    if errors:
+        return errors
+    answers = {**state.data, name: data}
+    for rule_name in step.rules:
+        for err in get_rule(rule_name)(RuleInput(data, answers, context.values, context.today)):
+            errors.append(FieldError(err.path, err.code, Message(err.fr, err.en), err.params))
+    return errors
+
+
+def _field_linking(fields: Mapping[str, Any], doc: str) -> str:
+    return next((f"/{n}" for n, f in fields.items() if f.get("document") == doc), "")
+
+
+def answer(wf: Workflow, state: SubmissionState, name: str, data: Any,
+           context: Context) -> Outcome:
+    _editable(wf, state)
+    current_path = path(wf, state.data, context)
+    if name not in wf.steps or name not in current_path or wf.steps[name].review:
+        raise _refused("step_not_open", f"L'étape « {name} » ne peut pas être remplie maintenant.",
+                       f"Step “{name}” cannot be answered now.")
+    errors = check_step(wf, state, name, data, context)
+    if errors:
+        raise StepInvalid(errors)
+    answers = {**state.data, name: data}
+    new_path = path(wf, answers, context)
+    after = new_path[new_path.index(name) + 1:]
+    if state.reached_review or not after:
+        following = new_path[-1]
+    else:
+        following = after[0]
+    reached = state.reached_review or wf.steps[following].review
+    return Outcome(state.evolve(data=answers, step=following, reached_review=reached),
+                   "step_answered", (Effect("answered", {"step": name}),))
+
+
+def back(wf: Workflow, state: SubmissionState, context: Context) -> Outcome:
+    _editable(wf, state)
+    current_path = path(wf, state.data, context)
+    here = state.step if state.step in current_path else current_path[-1]
+    index = current_path.index(here)
+    if index == 0:
+        raise _refused("no_previous_step", "Vous êtes à la première étape.",
+                       "You are at the first step.")
+    return Outcome(state.evolve(step=current_path[index - 1]), "went_back")
+
+
+def open_document(wf: Workflow, state: SubmissionState, name: str) -> Outcome:
+    if name not in wf.documents:
+        raise _refused("unknown_document", "Ce document n'existe pas.",
+                       "This document does not exist.")
+    opened = state.opened if name in state.opened else (*state.opened, name)
+    return Outcome(state.evolve(opened=opened), "document_opened",
+                   (Effect("opened", {"doc": name}),))
+
+
+def cancel(wf: Workflow, state: SubmissionState) -> Outcome:
+    if state.editing:
+        return Outcome(state.evolve(editing=False, data=state.submitted or {}, step=None),
+                       "amendment_cancelled")
+    if state.status != DRAFT:
+        raise _refused("not_cancellable", "Cette démarche ne peut plus être annulée.",
+                       "This procedure can no longer be cancelled.")
+    return Outcome(state.evolve(status=wf.machines.move_status(state.status, "cancel"),
+                                step=None), "cancelled")
+
+
+def submit(wf: Workflow, state: SubmissionState, context: Context) -> Outcome:
+    if state.status != DRAFT and not state.editing:
+        code = "already_cancelled" if state.status == CANCELLED else "already_submitted"
+        raise _refused(code, "Cette démarche a déjà été transmise ou annulée.",
+                       "This procedure has already been submitted or cancelled.")
+    _editable(wf, state)
+    final = path(wf, state.data, context)
+    if not wf.steps[final[-1]].review or state.step != final[-1]:
+        raise _refused("not_ready", "Vérifiez vos réponses sur le récapitulatif avant de valider.",
+                       "Check your answers on the summary before submitting.")
+    errors = [FieldError(f"/{name}{e.path}", e.code, e.message, e.params) for name in final
+              for e in check_step(wf, state, name, state.data.get(name, {}), context)]
+    if errors:
+        raise StepInvalid(errors)
+    snapshot = {name: state.data[name] for name in final if name in state.data}
+    if state.editing:
+        new = state.evolve(editing=False, submitted=snapshot, data=snapshot)
+        return Outcome(new, "amended", (Effect("receipt", {"amended": True}),))
+    status = wf.machines.move_status(state.status, "submit")
+    new = state.evolve(status=status, submitted=snapshot, data=snapshot)
+    return Outcome(new, "submitted", (Effect("receipt", {"amended": False}),))
+
+
+def amend(wf: Workflow, state: SubmissionState) -> Outcome:
+    if state.editing and state.status in wf.lifecycle.member_can_amend_in:
+        return Outcome(state, "amend_resumed")
+    if state.status not in wf.lifecycle.member_can_amend_in:
+        _editable(wf, state)  # raises the procedure's own "not amendable" message
+        raise _refused("not_submitted", "Seule une démarche transmise peut être modifiée.",
+                       "Only a submitted procedure can be amended.")
+    wf.machines.move_status(state.status, "amend")
+    review = wf.review_step
+    return Outcome(state.evolve(editing=True, step=review, reached_review=True,
+                                data=state.submitted or state.data), "amend_started")
+
+
+def staff_transition(wf: Workflow, state: SubmissionState, name: str,
+                     roles: frozenset[str]) -> Outcome:
+    found = wf.lifecycle.transition(name)
+    if found is None:
+        raise _refused("unknown_transition", f"L'action « {name} » n'existe pas.",
+                       f"Action “{name}” does not exist.")
+    if found.role not in roles:
+        raise _refused("role_required", f"Cette action est réservée au rôle « {found.role} ».",
+                       f"This action is reserved to the “{found.role}” role.")
+    try:
+        status = wf.machines.move_status(state.status, name)
+    except TransitionRefused as error:
+        raise _refused("transition_not_allowed",
+                       f"L'action « {found.title.fr} » n'est pas possible dans cet état.",
+                       f"Action “{found.title.en}” is not possible in this state.") from error
+    new = state.evolve(status=status)
+    if state.editing and status not in wf.lifecycle.member_can_amend_in:
+        new = new.evolve(editing=False, data=state.submitted or {}, step=None)
+    return Outcome(new, f"staff:{name}")
+
+
+def member_actions(wf: Workflow, state: SubmissionState) -> list[str]:
+    """What the member may do now, for the API's ``actions`` and the pages' buttons."""
+    if state.status == DRAFT or (state.editing and
+                                 state.status in wf.lifecycle.member_can_amend_in):
+        actions = ["answer", "cancel"]
+        if state.step != wf.start:
+            actions.append("back")
+        if state.step is not None and wf.steps[state.step].review:
+            actions.append("submit")
+        return actions
+    if state.status in wf.lifecycle.member_can_amend_in:
+        return ["amend"]
+    return []

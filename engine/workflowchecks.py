@@ -1,0 +1,160 @@
+"""Semantic checks of a workflow that its meta-schema cannot express.
+
+Unknown targets, forms, rules, documents, contexts and lifecycle states; unreachable steps; steps
+from which the review cannot be reached. Each yields ``(pointer, code, message)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from engine.errors import Message
+
+Issue = tuple[str, str, Message]
+RESERVED_STATES = ("draft", "cancelled")
+RESERVED_ACTIONS = ("submit", "cancel", "amend", "back", "next")
+
+
+def targets(step: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The ``next`` of a step as a list of ``{to, when?}``, whatever form the YAML used."""
+    nxt = step.get("next")
+    if nxt is None:
+        return []
+    if isinstance(nxt, str):
+        return [{"to": nxt}]
+    return [dict(t) for t in nxt]
+
+
+def check_workflow(wf: Mapping[str, Any], forms: Mapping[str, Any], contexts: Mapping[str, Any],
+                   rule_names: frozenset[str]) -> Iterator[Issue]:
+    steps: Mapping[str, Any] = wf["steps"]
+    yield from _check_references(wf, steps, forms, contexts, rule_names)
+    yield from _check_graph(wf, steps)
+    yield from _check_lifecycle(wf["lifecycle"])
+
+
+def _unknown(kind_fr: str, kind_en: str, name: str, known: Any) -> Message:
+    listed = ", ".join(sorted(known)) or "—"
+    return Message(f"{kind_fr} « {name} » n'existe pas. Connus : {listed}.",
+                   f"{kind_en} “{name}” does not exist. Known: {listed}.")
+
+
+def _check_references(wf: Mapping[str, Any], steps: Mapping[str, Any], forms: Mapping[str, Any],
+                      contexts: Mapping[str, Any], rule_names: frozenset[str]) -> Iterator[Issue]:
+    documents = wf.get("documents", {})
+    if wf["start"] not in steps:
+        yield "/start", "unknown_step", _unknown("L'étape", "Step", wf["start"], steps)
+    for i, name in enumerate(wf.get("context", [])):
+        if name not in contexts:
+            yield f"/context/{i}", "unknown_context", _unknown(
+                "Le contexte", "Context", name, contexts)
+    for name, step in steps.items():
+        here = f"/steps/{name}"
+        review = step.get("review", False)
+        if review and "form" in step:
+            yield here, "review_with_form", Message(
+                f"L'étape récapitulative « {name} » ne doit pas avoir de formulaire.",
+                f"The review step “{name}” must not have a form.")
+        if not review and "form" not in step:
+            yield here, "step_without_form", Message(
+                f"L'étape « {name} » n'a ni formulaire (« form ») ni « review: true ».",
+                f"Step “{name}” has neither a form (“form”) nor “review: true”.")
+        if "form" in step and step["form"] not in forms:
+            yield f"{here}/form", "unknown_form", _unknown(
+                "Le formulaire", "Form", step["form"], forms)
+        for i, rule in enumerate(step.get("rules", [])):
+            if rule not in rule_names:
+                yield f"{here}/rules/{i}", "unknown_rule", _unknown(
+                    "La règle", "Rule", rule, rule_names)
+        for i, doc in enumerate(step.get("requires_opened", [])):
+            if doc not in documents:
+                yield f"{here}/requires_opened/{i}", "unknown_document", _unknown(
+                    "Le document", "Document", doc, documents)
+        for i, target in enumerate(targets(step)):
+            if target["to"] not in steps:
+                yield f"{here}/next/{i}/to" if isinstance(step["next"], list) else \
+                    f"{here}/next", "unknown_step", _unknown("L'étape", "Step", target["to"], steps)
+        listed = targets(step)
+        if listed and "when" in listed[-1]:
+            yield f"{here}/next", "next_without_default", Message(
+                f"La dernière cible de « {name} » a une condition : ajoutez une cible sans"
+                " « when » pour le cas où aucune condition n'est vraie.",
+                f"The last target of “{name}” has a condition: add a target without “when” for"
+                " when no condition holds.")
+        if not review and not listed:
+            yield here, "no_next", Message(
+                f"L'étape « {name} » n'indique pas l'étape suivante (« next »).",
+                f"Step “{name}” does not say which step comes next (“next”).")
+        if review and listed:
+            yield f"{here}/next", "review_with_next", Message(
+                f"L'étape récapitulative « {name} » termine la démarche : retirez « next ».",
+                f"The review step “{name}” ends the procedure: remove “next”.")
+
+
+def _check_graph(wf: Mapping[str, Any], steps: Mapping[str, Any]) -> Iterator[Issue]:
+    reviews = [n for n, s in steps.items() if s.get("review")]
+    if len(reviews) != 1:
+        yield "/steps", "review_step_count", Message(
+            f"Une démarche doit avoir exactement une étape « review: true » (ici {len(reviews)}).",
+            f"A procedure needs exactly one “review: true” step (here {len(reviews)}).")
+    edges = {n: [t["to"] for t in targets(s) if t["to"] in steps] for n, s in steps.items()}
+    reached = _reach(wf["start"], edges) if wf["start"] in steps else set()
+    for name in steps:
+        if name not in reached:
+            yield f"/steps/{name}", "unreachable_step", Message(
+                f"On ne peut jamais arriver à l'étape « {name} » depuis « {wf['start']} ».",
+                f"Step “{name}” can never be reached from “{wf['start']}”.")
+    if len(reviews) == 1:
+        for name in reached:
+            if reviews[0] not in _reach(name, edges):
+                yield f"/steps/{name}", "no_way_to_review", Message(
+                    f"Depuis l'étape « {name} », on ne peut jamais arriver au récapitulatif"
+                    f" « {reviews[0]} ».",
+                    f"From step “{name}” the review “{reviews[0]}” can never be reached.")
+
+
+def _reach(start: str, edges: Mapping[str, list[str]]) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in edges.get(todo.pop(), []):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _check_lifecycle(life: Mapping[str, Any]) -> Iterator[Issue]:
+    states = life["states"]
+    for name in states:
+        if name in RESERVED_STATES:
+            yield f"/lifecycle/states/{name}", "reserved_state", Message(
+                f"« {name} » est un état réservé à la démarche du membre :"
+                " choisissez un autre nom.",
+                f"“{name}” is reserved for the member's own progress: choose another name.")
+    if life["initial"] not in states:
+        yield "/lifecycle/initial", "unknown_state", _unknown("L'état", "State", life["initial"],
+                                                             states)
+    for i, name in enumerate(life.get("member_can_amend_in", [])):
+        if name not in states:
+            yield f"/lifecycle/member_can_amend_in/{i}", "unknown_state", _unknown(
+                "L'état", "State", name, states)
+    seen: set[str] = set()
+    for i, tr in enumerate(life["transitions"]):
+        here = f"/lifecycle/transitions/{i}"
+        if tr["name"] in seen:
+            yield f"{here}/name", "duplicate_transition", Message(
+                f"La transition « {tr['name']} » est définie deux fois.",
+                f"Transition “{tr['name']}” is defined twice.")
+        if tr["name"] in RESERVED_ACTIONS:
+            yield f"{here}/name", "reserved_transition", Message(
+                f"« {tr['name']} » est une action réservée au membre : choisissez un autre nom.",
+                f"“{tr['name']}” is an action reserved for members: choose another name.")
+        seen.add(tr["name"])
+        sources = [tr["from"]] if isinstance(tr["from"], str) else tr["from"]
+        for j, src in enumerate(sources):
+            if src not in states:
+                pointer = f"{here}/from" if isinstance(tr["from"], str) else f"{here}/from/{j}"
+                yield pointer, "unknown_state", _unknown("L'état", "State", src, states)
+        if tr["to"] not in states:
+            yield f"{here}/to", "unknown_state", _unknown("L'état", "State", tr["to"], states)

@@ -1,0 +1,199 @@
+"""SQLAlchemy models. The engine never sees them: it gets and returns plain state."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in and out, on SQLite (naive storage) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Household(Base):
+    __tablename__ = "households"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    address: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+
+class Person(Base):
+    __tablename__ = "persons"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    registration: Mapped[str] = mapped_column(String(6), index=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    first_name: Mapped[str] = mapped_column(String(80))
+    last_name: Mapped[str] = mapped_column(String(80))
+    household_id: Mapped[str | None] = mapped_column(ForeignKey("households.id"))
+    household_role: Mapped[str] = mapped_column(String(20), default="declarant")
+    """declarant, spouse or child"""
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    workflow: Mapped[str] = mapped_column(String(63), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    opens_on: Mapped[date] = mapped_column(Date)
+    closes_on: Mapped[date] = mapped_column(Date)
+    reference_date: Mapped[date] = mapped_column(Date)
+
+
+class CampaignRecipient(Base):
+    __tablename__ = "campaign_recipients"
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    household_id: Mapped[str] = mapped_column(ForeignKey("households.id"), primary_key=True)
+    children_section: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    identifier: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(10), default="member")
+    """member or staff"""
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"))
+    display_name: Mapped[str] = mapped_column(String(160), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(254))
+    email_validated: Mapped[bool] = mapped_column(Boolean, default=False)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    roles: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the token: the token itself is never stored."""
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WorkflowVersion(Base):
+    """Each workflow version as first seen: the definition its submissions keep using."""
+
+    __tablename__ = "workflow_versions"
+    workflow: Mapped[str] = mapped_column(String(63), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    bundle: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    workflow: Mapped[str] = mapped_column(String(63))
+    version: Mapped[int] = mapped_column(Integer)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    status: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str | None] = mapped_column(String(63))
+    state: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    scope: Mapped[str] = mapped_column(String(120), default="")
+    """What makes it unique for its owner (e.g. the campaign year): one live submission per scope."""
+    receipt_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __mapper_args__ = {"version_id_col": revision}
+    __table_args__ = (
+        Index("ix_submissions_owner", "owner_id", "workflow"),
+        Index("ix_submissions_queue", "workflow", "status", "submitted_at", "id"),
+    )
+
+
+class SubmissionEvent(Base):
+    """Append-only log: who did what, when, at which revision."""
+
+    __tablename__ = "submission_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"))
+    actor_kind: Mapped[str] = mapped_column(String(10))
+    event: Mapped[str] = mapped_column(String(63))
+    revision: Mapped[int] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+
+class IdempotencyKey(Base):
+    __tablename__ = "idempotency_keys"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request: Mapped[str] = mapped_column(String(200))
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Counter(Base):
+    """Receipt numbers: one row per prefix and year, incremented inside the submit transaction."""
+
+    __tablename__ = "counters"
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Document(Base):
+    """Generated documents kept as sent (receipts): what the member downloads never changes."""
+
+    __tablename__ = "documents"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    content: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    __table_args__ = (UniqueConstraint("submission_id", "kind", "created_at"),)
+
+
+__all__ = ["Account", "ApiToken", "Base", "Campaign", "CampaignRecipient", "Counter", "Document",
+           "Household", "IdempotencyKey", "Person", "Submission", "SubmissionEvent",
+           "WorkflowVersion"]
