@@ -23,7 +23,7 @@ from engine.definitions import (
     text_of,
 )
 from engine.errors import ExpressionError, Message
-from engine.expressions import Expression, compile_condition
+from engine.expressions import Expression, compile_condition, compile_expression
 from engine.formchecks import check_form
 from engine.machine import build_machines
 from engine.validation import build_validator
@@ -104,6 +104,11 @@ def _compile_conditions(bundle: Bundle, issues: list[Issue]) -> dict[str, Expres
             found[pointer] = compile_condition(text, env)
         except ExpressionError as error:
             issues.append(Issue("workflow", wid, pointer, error.code, error.message))
+    if "one_per" in bundle.workflow:
+        try:
+            found["/one_per"] = compile_expression(bundle.workflow["one_per"], env)
+        except ExpressionError as error:
+            issues.append(Issue("workflow", wid, "/one_per", error.code, error.message))
     return found
 
 
@@ -163,4 +168,5 @@ def _build(bundle: Bundle, conditions: Mapping[str, Expression]) -> Workflow:
                                     for k, d in wf.get("documents", {}).items()}),
         start=wf["start"], steps=MappingProxyType(steps), forms=MappingProxyType(forms),
         messages=MappingProxyType({k: _text(v) for k, v in wf.get("messages", {}).items()}),
-        lifecycle=lifecycle, digest=bundle.digest, machines=build_machines(steps, lifecycle))
+        lifecycle=lifecycle, digest=bundle.digest, one_per=conditions.get("/one_per"),
+        machines=build_machines(steps, lifecycle))

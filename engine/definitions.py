@@ -105,6 +105,7 @@ class Workflow:
     messages: Mapping[str, Text]
     lifecycle: Lifecycle
     digest: str
+    one_per: Expression | None
     machines: Machines = field(repr=False, compare=False)
 
     @property

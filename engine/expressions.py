@@ -404,8 +404,8 @@ class _Compiler:
     def call(self, node: Call) -> _Typed:
         if node.function not in FUNCTIONS:
             close = difflib.get_close_matches(node.function, FUNCTIONS, n=1)
-            fr_hint, en_hint = (f" Vouliez-vous dire « {close[0]} » ?", f' Did you mean "{close[0]}"?') \
-                if close else ("", "")
+            fr_hint = f" Vouliez-vous dire « {close[0]} » ?" if close else ""
+            en_hint = f' Did you mean "{close[0]}"?' if close else ""
             fail("expr_unknown_function",
                  f"La fonction « {node.function} » est inconnue.{fr_hint} Fonctions possibles : "
                  f"{_list_text(FUNCTIONS)}.",
@@ -423,7 +423,8 @@ class _Compiler:
                  f'"{self.source(arg.node)}" is {en}.', arg.node.start + 1)
         return _Typed(NUMBER, _length(arg.fn), node)
 
-    def mismatch(self, node: Compare, left: _Typed, right: _Typed, why: tuple[str, str]) -> NoReturn:
+    def mismatch(self, node: Compare, left: _Typed, right: _Typed,
+                 why: tuple[str, str]) -> NoReturn:
         (lfr, len_), (rfr, ren) = _A[left.type.kind], _A[right.type.kind]
         fail("expr_type", f"On ne peut pas comparer {lfr} ({self.source(left.node)}) à {rfr} "
              f"({self.source(right.node)}).{why[0]}",

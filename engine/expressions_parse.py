@@ -151,7 +151,7 @@ def tokenize(text: str) -> list[Token]:
 
 
 def _string(text: str, start: int) -> Token:
-    quote, pos, chars = text[start], start + 1, []
+    quote, pos, chars = text[start], start + 1, list[str]()
     while pos < len(text):
         char = text[pos]
         if char == quote:
@@ -161,7 +161,8 @@ def _string(text: str, start: int) -> Token:
             if escaped not in _ESCAPES:
                 syntax(f"Dans un texte, « \\{escaped} » n'est pas permis : seuls \\\\, \\\" et "
                        f"\\' le sont.",
-                       f'In a text, "\\{escaped}" is not allowed: only \\\\, \\" and \\\' are.', pos)
+                       f'In a text, "\\{escaped}" is not allowed: only \\\\, \\" and \\\' are.',
+                       pos)
             chars.append(escaped)
             pos += 2
         else:
@@ -222,7 +223,8 @@ class _Parser:
             rest = self.text[self.token.start:].strip()
             syntax(f"« {rest} » est en trop à la fin de la condition "
                    f"(manque-t-il « and » ou « or » ?).",
-                   f'"{rest}" is left over at the end of the condition (is "and" or "or" missing?).',
+                   f'"{rest}" is left over at the end of the condition '
+                   f'(is "and" or "or" missing?).',
                    self.token.start)
         return node
 

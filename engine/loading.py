@@ -88,6 +88,11 @@ def _read_all(root: Path, report: Report) -> _Files:
             except YamlError as error:
                 report.add(Problem(rel, error.code, error.message, "", error.line, error.column))
                 continue
+            except OSError as error:
+                report.add(Problem(rel, "unreadable_file", Message(
+                    f"Le fichier ne peut pas être lu : {error.strerror}.",
+                    f"The file cannot be read: {error.strerror}.")))
+                continue
             problems = [Problem(rel, code, message, pointer, *(loaded.position(pointer) or
                                                                 (None, None)))
                         for pointer, code, message in meta_errors(kind, loaded.data)]

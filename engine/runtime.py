@@ -70,6 +70,14 @@ def unavailable(wf: Workflow, context: Context) -> Requirement | None:
     return next((r for r in wf.availability if not r.when.test(values)), None)
 
 
+def scope_of(wf: Workflow, context: Context) -> str:
+    """What makes a submission unique for its owner (``one_per``), "" when anything goes."""
+    if wf.one_per is None:
+        return ""
+    value = wf.one_per.evaluate(values_of({}, context))
+    return "" if value is None else str(value)
+
+
 def start(wf: Workflow, context: Context) -> Outcome:
     failed = unavailable(wf, context)
     if failed is not None:

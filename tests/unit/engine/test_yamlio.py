@@ -40,7 +40,8 @@ def nested_mappings(levels: int) -> str:
 
 # A 236-byte billion-laughs: 9**7 (4.8 million) "x" once expanded.
 ALIAS_BOMB = "a: &a [x,x,x,x,x,x,x,x,x]\n" + "".join(
-    f"{name}: &{name} [{','.join([f'*{prev}'] * 9)}]\n" for prev, name in zip("abcdef", "bcdefg"))
+    f"{name}: &{name} [{','.join([f'*{prev}'] * 9)}]\n"
+    for prev, name in zip("abcdef", "bcdefg", strict=True))
 
 REFUSALS = [
     # (text, code, line, column)
@@ -156,7 +157,7 @@ def test_a_recursion_error_is_turned_into_yaml_too_deep(monkeypatch: pytest.Monk
     def overflow(*_: object, **__: object) -> None:
         raise RecursionError
 
-    monkeypatch.setattr(yamlio.yaml, "compose", overflow)
+    monkeypatch.setattr(yaml, "compose", overflow)
     assert refused("a: 1").code == "yaml_too_deep"
 
 
@@ -187,7 +188,7 @@ SCALARS = [
     ("1_000", "1_000"), ("0b101", "0b101"), ("0o8", "0o8"), ("1:30", "1:30"), ("٣", "٣"),
     ("nan", "nan"), ("inf", "inf"), (".nan1", ".nan1"), ("<<", "<<"), ("=", "="),
     ("'012'", "012"), ('"true"', "true"), ("'null'", "null"), ("''", ""),
-    ("|\n  two\n  lines", "two\nlines"), (">-\n  folded\n  text", "folded text"),
+    ("|\n  two\n  lines", "two\nlines\n"), (">-\n  folded\n  text", "folded text"),
 ]
 
 
