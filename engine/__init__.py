@@ -1,0 +1,34 @@
+"""The generic workflow engine. No Flask, no SQLAlchemy, no I/O beyond reading definitions.
+
+It loads and checks workflow YAML, compiles each version once (conditions, validators, state
+machines) and runs submissions as pure functions from state to state. See engine/README.md.
+"""
+
+from engine.bundle import Bundle
+from engine.compiler import compile_bundle, condition_env
+from engine.definitions import Form, Step, Text, Workflow
+from engine.errors import EngineError, ExpressionError, FieldError, Message, YamlError
+from engine.loading import LoadResult, load_definitions
+from engine.report import Problem, Report
+from engine.review import ReviewLine, ReviewSection, review
+from engine.runtime import (
+    ActionRefused,
+    Context,
+    Effect,
+    NotAvailable,
+    Outcome,
+    StepInvalid,
+    member_actions,
+    path,
+    scope_of,
+    unavailable,
+)
+from engine.state import SubmissionState
+
+__all__ = [
+    "ActionRefused", "Bundle", "Context", "Effect", "EngineError", "ExpressionError", "FieldError",
+    "Form", "LoadResult", "Message", "NotAvailable", "Outcome", "Problem", "Report", "ReviewLine",
+    "ReviewSection", "Step", "StepInvalid", "SubmissionState", "Text", "Workflow",
+    "YamlError", "compile_bundle", "condition_env", "load_definitions", "member_actions", "path",
+    "review", "scope_of", "unavailable",
+]

@@ -294,10 +294,6 @@ def _literal_type(value: Any) -> StaticType:
     return StaticType("string") if isinstance(value, str) else NUMBER
 
 
-def _list_text(items: Iterable[str]) -> str:
-    return ", ".join(items)
-
-
 @dataclass(frozen=True, slots=True)
 class _Typed:
     type: StaticType
@@ -397,8 +393,8 @@ class _Compiler:
             en += f' Did you mean "{".".join(guess)}"?'
         if 0 < len(known) <= 12:
             where_fr, where_en = (f" après « {owner} »", f' after "{owner}"') if index else ("", "")
-            fr += f" Noms possibles{where_fr} : {_list_text(known)}."
-            en += f" Possible names{where_en}: {_list_text(known)}."
+            fr += f" Noms possibles{where_fr} : {', '.join(known)}."
+            en += f" Possible names{where_en}: {', '.join(known)}."
         fail("expr_unknown_name", fr, en, column)
 
     def call(self, node: Call) -> _Typed:
@@ -408,9 +404,9 @@ class _Compiler:
             en_hint = f' Did you mean "{close[0]}"?' if close else ""
             fail("expr_unknown_function",
                  f"La fonction « {node.function} » est inconnue.{fr_hint} Fonctions possibles : "
-                 f"{_list_text(FUNCTIONS)}.",
+                 f"{', '.join(FUNCTIONS)}.",
                  f'The function "{node.function}" is unknown.{en_hint} Possible functions: '
-                 f"{_list_text(FUNCTIONS)}.", node.start + 1)
+                 f"{', '.join(FUNCTIONS)}.", node.start + 1)
         if len(node.args) != 1:
             syntax(f"« {node.function} » prend exactement une valeur entre parenthèses.",
                    f'"{node.function}" takes exactly one value in parentheses.', node.start)
@@ -450,8 +446,8 @@ class _Compiler:
                     fr, en = fr + f" Vouliez-vous dire « {close[0]} » ?", \
                         en + f' Did you mean "{close[0]}"?'
                 if len(target.enum) <= 20:
-                    fr += f" Valeurs possibles : {_list_text(target.enum)}."
-                    en += f" Possible values: {_list_text(target.enum)}."
+                    fr += f" Valeurs possibles : {', '.join(target.enum)}."
+                    en += f" Possible values: {', '.join(target.enum)}."
                 fail("expr_unknown_value", fr, en, item.start + 1)
 
     def check_pair(self, left: _Typed, right: _Typed, enums: bool = True) -> None:
@@ -498,8 +494,12 @@ class _Compiler:
                  f'a list, but "{self.source(right.node)}" is {en}.', node.op_start + 1)
         item = right.type.item or ANY
         if not _compatible(left.type, item, left.literal, right.literal):
-            self.mismatch(node, left, right, (f" Ses éléments sont : {_A[item.kind][0]}.",
-                                              f" Its elements are: {_A[item.kind][1]}."))
+            (lfr, len_), (ifr, ien) = _A[left.type.kind], _A[item.kind]
+            fail("expr_type", f"On ne peut pas chercher {lfr} ({self.source(left.node)}) dans "
+                 f"« {self.source(right.node)} » : chacun de ses éléments est {ifr}.",
+                 f"Cannot look for {len_} ({self.source(left.node)}) in "
+                 f'"{self.source(right.node)}": each of its elements is {ien}.',
+                 node.op_start + 1)
         if isinstance(right.node, ListLiteral):
             self.check_values(left.type, left.node, right.node.items)
         if isinstance(left.node, Literal):

@@ -28,7 +28,7 @@ COMPARISONS = frozenset({"==", "!=", "<", "<=", ">", ">=", "in", "not in"})
 
 LiteralValue: TypeAlias = int | Decimal | str | bool | None
 
-_SPACE = re.compile(r"\s+", re.ASCII)
+_SPACE = re.compile(r"\s+")  # any Unicode space: non-breaking ones come with copy and paste
 _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _OPERATORS = ("==", "!=", "<=", ">=", "<", ">", "+", "-", "(", ")", "[", "]", ",")
@@ -38,6 +38,7 @@ _HINTS = {
     "&": ("écrivez « and »", 'write "and"'),
     "|": ("écrivez « or »", 'write "or"'),
     "!": ("écrivez « not » ou « != »", 'write "not" or "!="'),
+    **dict.fromkeys("«»“”„‘’", ("entourez les textes de \" ou de '", "put texts between \" or '")),
 }
 
 
@@ -140,6 +141,7 @@ def tokenize(text: str) -> list[Token]:
             op = next((o for o in _OPERATORS if text.startswith(o, pos)), None)
             if op is None:
                 hint_fr, hint_en = _HINTS.get(char, ("", ""))
+                char = char if char.isprintable() else f"U+{ord(char):04X}"
                 syntax(f"Le caractère « {char} » n'est pas permis ici{' ; ' if hint_fr else ''}"
                        f"{hint_fr}.",
                        f'The character "{char}" is not allowed here{"; " if hint_en else ""}'
@@ -168,8 +170,9 @@ def _string(text: str, start: int) -> Token:
         else:
             chars.append(char)
             pos += 1
-    syntax(f"Le texte qui commence par {quote} n'est jamais fermé : il manque le {quote} de fin.",
-           f"The text starting with {quote} is never closed: the final {quote} is missing.", start)
+    syntax(f"Le texte qui commence par « {quote} » n'est jamais fermé : il manque le « {quote} » "
+           f"de fin.", f"The text starting with {quote} is never closed: the final {quote} is "
+           f"missing.", start)
 
 
 def parse(text: str) -> Node:

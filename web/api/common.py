@@ -1,0 +1,95 @@
+"""What every API view needs: the parsed JSON body, the caller, the services."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import current_app, g, request
+from sqlalchemy.orm import Session
+
+from engine import Message
+from web.errors import ApiProblem
+from web.services import Services
+from web.submissions import Actor, Submissions, actor_for
+from web.tokens import account_for
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def services() -> Services:
+    return cast(Services, current_app.extensions["csm"])
+
+
+def db() -> Session:
+    if "db" not in g:
+        g.db = services().sessions()
+    return cast(Session, g.db)
+
+
+def submissions() -> Submissions:
+    return Submissions(db(), services().catalog, services().clock)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def json_body(required: bool = True) -> Any:
+    """The request's JSON: 415 unless declared as JSON, 400 when malformed or too deep."""
+    raw = request.get_data(cache=True)
+    if not raw and not required:
+        return {}
+    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+        raise ApiProblem(415, "unsupported_media_type", Message(
+            "Le corps de la requête doit être du JSON (Content-Type: application/json).",
+            "The request body must be JSON (Content-Type: application/json)."))
+    try:
+        return json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError, UnicodeDecodeError) as error:
+        raise ApiProblem(400, "invalid_json", Message(
+            "Le corps de la requête n'est pas un JSON valide.",
+            "The request body is not valid JSON.")) from error
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+UNAUTHENTICATED = Message("Connectez-vous pour accéder à ce service.",
+                          "Log in to use this service.")
+
+
+def authenticated(view: F) -> F:
+    """The caller's account from its bearer token, as ``g.actor``; 401 otherwise."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        token = bearer_token()
+        account = account_for(db(), token, services().clock.now()) if token else None
+        if account is None:
+            raise ApiProblem(401, "unauthenticated", UNAUTHENTICATED,
+                             headers={"WWW-Authenticate": 'Bearer realm="csm"'})
+        g.actor = actor_for(db(), account)
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
+def actor() -> Actor:
+    return cast(Actor, g.actor)
+
+
+def staff_only(view: F) -> F:
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not actor().is_staff:
+            raise ApiProblem(404, "not_found", Message(
+                "Cette ressource n'existe pas.", "This resource does not exist."))
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)

@@ -1,0 +1,159 @@
+"""``/api/v1/submissions``: a member's own submissions, their steps and actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response
+from sqlalchemy.orm.exc import StaleDataError
+
+from engine import Message, SubmissionState
+from engine import runtime as engine
+from web.api.common import actor, authenticated, db, json_body, submissions
+from web.api.serialize import step_json, submission_json
+from web.errors import NOT_FOUND, ApiProblem
+from web.i18n import current_language
+from web.pdf import Receipt, ReceiptLine, ReceiptSection, render_receipt_pdf
+from web.submissions import Action
+
+bp = Blueprint("submissions", __name__)
+
+STALE = Message("Cette démarche a été modifiée entre-temps : rechargez-la.",
+                "This procedure was changed in the meantime: reload it.")
+
+
+@bp.get("/submissions")
+@authenticated
+def list_submissions() -> dict[str, Any]:
+    service, lang = submissions(), current_language()
+    return {"submissions": [submission_json(service, row, lang)
+                            for row in service.owned_by(actor())]}
+
+
+@bp.get("/submissions/<submission_id>")
+@authenticated
+def get_submission(submission_id: str) -> dict[str, Any]:
+    service = submissions()
+    row = service.load(actor(), submission_id)
+    return submission_json(service, row, current_language(), staff=row.owner_id !=
+                           actor().account.id)
+
+
+@bp.get("/submissions/<submission_id>/steps/<step>")
+@authenticated
+def get_step(submission_id: str, step: str) -> dict[str, Any]:
+    service = submissions()
+    row = service.load(actor(), submission_id)
+    wf = service.definition(row)
+    if step not in wf.steps:
+        raise ApiProblem(404, "not_found", NOT_FOUND)
+    return step_json(wf, SubmissionState.from_json(row.state), step, current_language())
+
+
+def _revision(body: Any) -> int | None:
+    value = body.get("revision") if isinstance(body, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _run(submission_id: str, action: Action, revision: int | None,
+         idempotent_submit: bool = False) -> dict[str, Any]:
+    service, me = submissions(), actor()
+    row = service.load(me, submission_id, for_update=True)
+    if row.owner_id != me.account.id:
+        raise ApiProblem(404, "not_found", NOT_FOUND)
+    try:
+        service.act(me, row, action, revision)
+        db().commit()
+    except StaleDataError as error:
+        db().rollback()
+        row = service.load(me, submission_id)
+        if idempotent_submit and row.receipt_number and row.status != "draft":
+            return submission_json(service, row, current_language())
+        raise ApiProblem(409, "stale_revision", STALE, revision=row.revision) from error
+    except engine.ActionRefused as error:
+        db().rollback()
+        if idempotent_submit and error.code == "already_submitted":
+            row = service.load(me, submission_id)
+            return submission_json(service, row, current_language())
+        raise
+    except Exception:
+        db().rollback()
+        raise
+    return submission_json(service, row, current_language())
+
+
+@bp.put("/submissions/<submission_id>/steps/<step>")
+@authenticated
+def answer_step(submission_id: str, step: str) -> dict[str, Any]:
+    body = json_body()
+    if not isinstance(body, dict) or "data" not in body:
+        raise ApiProblem(400, "missing_data", Message(
+            "Le corps doit contenir « data » : les réponses de l'étape.",
+            "The body must hold “data”: the step's answers."))
+    data = body["data"]
+    return _run(submission_id, lambda wf, st, ctx: engine.answer(wf, st, step, data, ctx),
+                _revision(body))
+
+
+def _simple(fn: Callable[..., engine.Outcome], with_context: bool) -> Action:
+    if with_context:
+        return lambda wf, st, ctx: fn(wf, st, ctx)
+    return lambda wf, st, ctx: fn(wf, st)
+
+
+_ACTIONS: dict[str, tuple[Callable[..., engine.Outcome], bool]] = {
+    "back": (engine.back, True), "cancel": (engine.cancel, False),
+    "submit": (engine.submit, True), "amend": (engine.amend, False),
+}
+
+
+@bp.post("/submissions/<submission_id>/<any(back, cancel, submit, amend):action>")
+@authenticated
+def act(submission_id: str, action: str) -> dict[str, Any]:
+    body = json_body(required=False)
+    fn, with_context = _ACTIONS[action]
+    return _run(submission_id, _simple(fn, with_context), _revision(body),
+                idempotent_submit=action == "submit")
+
+
+@bp.post("/submissions/<submission_id>/documents/<name>")
+@authenticated
+def open_document(submission_id: str, name: str) -> dict[str, Any]:
+    """Record that the member opened a document (e.g. the terms of use) and return its text."""
+    json_body(required=False)
+    service = submissions()
+    row = service.load(actor(), submission_id)
+    wf = service.definition(row)
+    document = wf.documents.get(name)
+    if document is None:
+        raise ApiProblem(404, "not_found", NOT_FOUND)
+    _run(submission_id, lambda wf, st, ctx: engine.open_document(wf, st, name), None)
+    lang = current_language()
+    return {"document": name, "title": document.title.text(lang),
+            "body": document.body.text(lang)}
+
+
+@bp.get("/submissions/<submission_id>/receipt.pdf")
+@authenticated
+def receipt_pdf(submission_id: str) -> Response:
+    service = submissions()
+    row = service.load(actor(), submission_id)
+    found = service.latest_receipt(row)
+    if found is None:
+        raise ApiProblem(404, "no_receipt", Message(
+            "Aucun accusé de réception : la démarche n'a pas été transmise.",
+            "No receipt: the procedure has not been submitted."))
+    lang = current_language()
+    content = found.content
+    receipt = Receipt(
+        lang=lang, procedure=content["procedure"][lang], receipt_number=content["number"],
+        submitted_at=datetime.fromisoformat(content["submitted_at"]), person=content["person"],
+        sections=tuple(ReceiptSection(s["title"], tuple(ReceiptLine(a, b) for a, b in s["lines"]))
+                       for s in content["sections"][lang]),
+        amended=bool(content["amended"]))
+    pdf = render_receipt_pdf(receipt)
+    filename = f"{content['number']}.pdf"
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,79 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from web.catalog import Catalog
+from web.clock import Clock
+from web.db.migrate import is_current, upgrade
+from web.db.session import make_engine, make_sessions
+from web.errors import register_error_handlers
+from web.passwords import Passwords
+from web.services import Services
+from web.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = (settings or Settings.from_env()).check()
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(SECRET_KEY=settings.secret_key,
+                      MAX_CONTENT_LENGTH=settings.max_request_bytes,
+                      JSON_SORT_KEYS=False)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    if settings.database_url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    if not is_current(engine):
+        if settings.environment == "production":
+            raise RuntimeError("database schema is not at the latest migration: run"
+                               " `flask --app web db upgrade` first")
+        upgrade(engine)
+    catalog = Catalog.from_dir(str(settings.definitions_dir))
+    clock = Clock(settings.frozen_today)
+    sessions = make_sessions(engine)
+    with sessions.begin() as session:
+        catalog.sync(session, clock.now())
+    app.extensions["csm"] = Services(settings=settings, engine=engine, sessions=sessions,
+                                     catalog=catalog, clock=clock,
+                                     passwords=Passwords(settings.password_hash_profile))
+    register_error_handlers(app)
+    _register_headers(app)
+
+    from web.api import bp as api_bp
+    from web.cli import register_cli
+
+    app.register_blueprint(api_bp)
+    register_cli(app)
+
+    @app.teardown_appcontext
+    def _close_session(_error: BaseException | None) -> None:
+        session = g.pop("db", None)
+        if session is not None:
+            session.close()
+
+    return app
+
+
+def _register_headers(app: Flask) -> None:
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers: dict[str, Any] = {
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "strict-origin-when-cross-origin",
+            "X-Frame-Options": "DENY",
+            "Cross-Origin-Opener-Policy": "same-origin",
+            "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+        }
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        if request.path.startswith("/api/"):
+            response.headers["Cache-Control"] = "no-store"
+            response.headers.setdefault("Vary", "Accept-Language, Authorization")
+        return response

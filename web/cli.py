@@ -1,0 +1,95 @@
+"""Commands: ``flask --app web workflows check | db upgrade | registry import FILE | demo``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import cast
+
+import click
+from flask import Flask, current_app
+
+from web.services import Services
+
+
+def _services() -> Services:
+    return cast(Services, current_app.extensions["csm"])
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.group("workflows")
+    def workflows() -> None:
+        """Workflow definitions."""
+
+    @workflows.command("check")
+    @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr")
+    @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+    def check(lang: str, fmt: str) -> None:
+        """Check every definition; exit 1 when one has a problem."""
+        from engine.__main__ import main
+
+        root = str(_services().settings.definitions_dir)
+        sys.exit(main(["check", root, "--lang", lang, "--format", fmt]))
+
+    @app.cli.group("db")
+    def db() -> None:
+        """Database schema."""
+
+    @db.command("upgrade")
+    def db_upgrade() -> None:
+        """Apply every Alembic migration."""
+        from web.db.migrate import upgrade
+
+        upgrade(_services().engine)
+        click.echo("database at the latest migration")
+
+    @app.cli.group("registry")
+    def registry() -> None:
+        """Registry data the fund already holds."""
+
+    @registry.command("import")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def registry_import(file: Path) -> None:
+        """Import persons, households, campaigns and accounts from a YAML or JSON file."""
+        sys.exit(_import(file))
+
+    @app.cli.command("demo")
+    @click.option("--host", default="127.0.0.1")
+    @click.option("--port", default=5000, type=int)
+    def demo(host: str, port: int) -> None:
+        """Load the demo data and print the URL and demo logins."""
+        code = _import(Path(__file__).resolve().parent.parent / "demo" / "registry.yaml")
+        if code:
+            sys.exit(code)
+        click.echo(f"\nService: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/)")
+        click.echo("Demo logins (identifier / password):")
+        for line in DEMO_LOGINS:
+            click.echo(f"  {line}")
+
+
+def _import(file: Path) -> int:
+    from web.registry import check_registry, import_registry, load_registry_file
+
+    services = _services()
+    try:
+        data = load_registry_file(file)
+    except Exception as error:  # noqa: BLE001 - shown to the operator, exit 1
+        click.echo(f"{file}: {error}", err=True)
+        return 1
+    problems = check_registry(data)
+    if problems:
+        for problem in problems:
+            click.echo(f"{file}: {problem}", err=True)
+        return 1
+    with services.sessions.begin() as session:
+        summary = import_registry(session, data, services.passwords)
+    click.echo(f"{file}: {summary}")
+    return 0
+
+
+DEMO_LOGINS = [
+    "002490-12051960 / Moulins7      Alain Dupont: spouse and children, declaration open",
+    "123456-03091985 / Condam1ne     Marie Rossi: single, no children section",
+    "654321-21011970 / Larvotto5     Paul Martin: not sent the questionnaire",
+    "agent.immat     / Immat2026!    staff, Service Immatriculation",
+]

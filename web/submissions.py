@@ -1,0 +1,236 @@
+"""Submissions as the service runs them: load, ask the engine, store the outcome.
+
+The engine decides; this module keeps its decisions. Every change writes the new state, one event
+per change in the append-only log and the effects (a numbered receipt) in the caller's
+transaction; the caller commits. Another member's submission is indistinguishable from a missing
+one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine import Context, Message, Outcome, SubmissionState, Workflow, path, review, scope_of
+from engine import runtime as engine
+from web.catalog import Catalog
+from web.clock import Clock
+from web.contexts import Asker, context_values
+from web.db.models import (
+    Account,
+    Counter,
+    Document,
+    IdempotencyKey,
+    Person,
+    Submission,
+    SubmissionEvent,
+)
+from web.errors import NOT_FOUND, ApiProblem
+
+Action = Callable[[Workflow, SubmissionState, Context], Outcome]
+
+
+@dataclass(frozen=True)
+class Actor:
+    account: Account
+    person: Person | None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.account.kind == "staff"
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(self.account.roles or ())
+
+
+def actor_for(session: Session, account: Account) -> Actor:
+    person = session.get(Person, account.person_id) if account.person_id else None
+    return Actor(account, person)
+
+
+class Submissions:
+    def __init__(self, session: Session, catalog: Catalog, clock: Clock) -> None:
+        self.session, self.catalog, self.clock = session, catalog, clock
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def definition(self, row: Submission) -> Workflow:
+        return self.catalog.get(self.session, row.workflow, row.version)
+
+    def context(self, wf: Workflow, owner: Account) -> Context:
+        asker = actor_for(self.session, owner)
+        values = context_values(self.session, Asker(asker.account, asker.person), wf.id,
+                                wf.context, self.clock.today())
+        return Context(values, self.clock.today())
+
+    def owned_by(self, actor: Actor) -> list[Submission]:
+        return list(self.session.scalars(select(Submission).where(
+            Submission.owner_id == actor.account.id).order_by(Submission.created_at.desc())))
+
+    def staff_may_see(self, actor: Actor, row: Submission) -> bool:
+        if not actor.is_staff or row.status in ("draft", "cancelled"):
+            return False
+        wf = self.definition(row)
+        return bool(actor.roles & {t.role for t in wf.lifecycle.transitions})
+
+    def load(self, actor: Actor, submission_id: str, for_update: bool = False) -> Submission:
+        query = select(Submission).where(Submission.id == submission_id)
+        if for_update:
+            query = query.with_for_update()
+        row = self.session.scalars(query).first()
+        if row is None or (row.owner_id != actor.account.id and
+                           not self.staff_may_see(actor, row)):
+            raise ApiProblem(404, "not_found", NOT_FOUND)
+        return row
+
+    # -- creating ------------------------------------------------------------------------------
+
+    def create(self, actor: Actor, workflow_id: str, idempotency_key: str | None) -> \
+            tuple[Submission, bool]:
+        """A new draft, or the one this idempotency key already made (then ``False``)."""
+        wf = self.catalog.current(workflow_id)
+        if wf is None or wf.audience != actor.account.kind:
+            raise ApiProblem(404, "not_found", NOT_FOUND)
+        if idempotency_key is not None:
+            known = self._by_key(actor, idempotency_key, workflow_id)
+            if known is not None:
+                return known, False
+        context = self.context(wf, actor.account)
+        outcome = engine.start(wf, context)
+        scope = scope_of(wf, context)
+        existing = self.session.scalars(select(Submission).where(
+            Submission.owner_id == actor.account.id, Submission.workflow == wf.id,
+            Submission.scope == scope, Submission.status != "cancelled")).first()
+        if scope and existing is not None:
+            raise ApiProblem(409, "already_exists", Message(
+                "Vous avez déjà commencé ou transmis cette démarche : reprenez-la.",
+                "You have already started or submitted this procedure: resume it."),
+                submission_id=existing.id)
+        now = self.clock.now()
+        row = Submission(workflow=wf.id, version=wf.version, owner_id=actor.account.id,
+                         status=outcome.state.status, step=outcome.state.step,
+                         state=outcome.state.to_json(), scope=scope, created_at=now,
+                         updated_at=now)
+        self.session.add(row)
+        self.session.flush()
+        self.log(row, actor, outcome.event, {"version": wf.version})
+        if idempotency_key is not None:
+            self.session.add(IdempotencyKey(account_id=actor.account.id, key=idempotency_key,
+                                            request=workflow_id, submission_id=row.id,
+                                            created_at=now))
+            try:
+                self.session.flush()
+            except IntegrityError:  # the same key raced us: answer with the winner's draft
+                self.session.rollback()
+                known = self._by_key(actor, idempotency_key, workflow_id)
+                if known is None:
+                    raise
+                return known, False
+        return row, True
+
+    def _by_key(self, actor: Actor, key: str, workflow_id: str) -> Submission | None:
+        found = self.session.get(IdempotencyKey, (actor.account.id, key))
+        if found is None:
+            return None
+        if found.request != workflow_id:
+            raise ApiProblem(422, "idempotency_key_reused", Message(
+                "Cette clé d'idempotence a déjà servi pour une autre demande.",
+                "This idempotency key was already used for another request."))
+        return self.session.get(Submission, found.submission_id)
+
+    # -- changing ------------------------------------------------------------------------------
+
+    def act(self, actor: Actor, row: Submission, action: Action,
+            revision: int | None = None) -> Outcome:
+        if revision is not None and revision != row.revision:
+            raise ApiProblem(409, "stale_revision", Message(
+                "Cette démarche a été modifiée entre-temps : rechargez-la.",
+                "This procedure was changed in the meantime: reload it."),
+                revision=row.revision)
+        wf = self.definition(row)
+        owner = self.session.get(Account, row.owner_id)
+        assert owner is not None
+        state = SubmissionState.from_json(row.state)
+        outcome = action(wf, state, self.context(wf, owner))
+        if outcome.state != state:
+            self._store(row, outcome.state)
+        self.log(row, actor, outcome.event, _detail(outcome))
+        for effect in outcome.effects:
+            if effect.kind == "receipt":
+                self._receipt(wf, row, owner, outcome.state, bool(effect.data.get("amended")))
+        return outcome
+
+    def _store(self, row: Submission, state: SubmissionState) -> None:
+        row.state, row.status, row.step = state.to_json(), state.status, state.step
+        row.updated_at = self.clock.now()
+        self.session.flush()  # the revision check (version_id_col) happens here
+
+    def log(self, row: Submission, actor: Actor, event: str, detail: dict[str, Any]) -> None:
+        self.session.add(SubmissionEvent(
+            submission_id=row.id, at=self.clock.now(), actor_id=actor.account.id,
+            actor_kind=actor.account.kind, event=event, revision=row.revision, detail=detail))
+
+    def _receipt(self, wf: Workflow, row: Submission, owner: Account, state: SubmissionState,
+                 amended: bool) -> None:
+        now = self.clock.now()
+        if row.receipt_number is None:
+            row.receipt_number = self._next_number(f"{wf.receipt_prefix}-{now.year}")
+        row.submitted_at = now
+        steps = list(state.submitted or {})
+        content = {
+            "number": row.receipt_number, "submitted_at": now.isoformat(), "amended": amended,
+            "procedure": {"fr": wf.title.fr, "en": wf.title.en},
+            "person": _person_line(self.session, owner),
+            "sections": {lang: [{"title": s.title, "lines": [[ln.label, ln.value]
+                                                              for ln in s.lines]}
+                                for s in review(wf, state.submitted or {}, steps, lang)]
+                         for lang in ("fr", "en")}}
+        self.session.add(Document(submission_id=row.id, kind="receipt", created_at=now,
+                                  content=content))
+        self.session.flush()
+
+    def _next_number(self, name: str) -> str:
+        if self.session.get(Counter, name) is None:
+            try:
+                with self.session.begin_nested():
+                    self.session.add(Counter(name=name, value=0))
+            except IntegrityError:
+                pass  # created by a concurrent submit
+        value = self.session.execute(update(Counter).where(Counter.name == name)
+                                     .values(value=Counter.value + 1)
+                                     .returning(Counter.value)).scalar_one()
+        return f"{name}-{value:06d}"
+
+    def latest_receipt(self, row: Submission) -> Document | None:
+        return self.session.scalars(select(Document).where(
+            Document.submission_id == row.id, Document.kind == "receipt")
+            .order_by(Document.created_at.desc())).first()
+
+    def current_path(self, row: Submission) -> list[str]:
+        wf = self.definition(row)
+        owner = self.session.get(Account, row.owner_id)
+        assert owner is not None
+        state = SubmissionState.from_json(row.state)
+        return path(wf, state.data, self.context(wf, owner))
+
+
+def _detail(outcome: Outcome) -> dict[str, Any]:
+    """What the log keeps of a change: which step, never the member's answers themselves."""
+    detail: dict[str, Any] = {"status": outcome.state.status, "step": outcome.state.step}
+    for effect in outcome.effects:
+        detail.update({k: v for k, v in effect.data.items() if k in ("step", "doc")})
+    return detail
+
+
+def _person_line(session: Session, owner: Account) -> str:
+    person = session.get(Person, owner.person_id) if owner.person_id else None
+    if person is None:
+        return owner.display_name or owner.identifier
+    return f"{person.first_name} {person.last_name} — matricule {person.registration}"
+

@@ -1,0 +1,43 @@
+"""API tokens: random, stored only as a SHA-256 digest, revocable, expiring."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from web.db.models import Account, ApiToken
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Issued:
+    token: str
+    expires_at: datetime
+
+
+def issue(session: Session, account: Account, now: datetime, ttl_hours: int) -> Issued:
+    token = secrets.token_urlsafe(32)
+    expires = now + timedelta(hours=ttl_hours)
+    session.add(ApiToken(digest=digest(token), account_id=account.id, created_at=now,
+                         expires_at=expires))
+    return Issued(token, expires)
+
+
+def account_for(session: Session, token: str, now: datetime) -> Account | None:
+    row = session.get(ApiToken, digest(token))
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    return session.get(Account, row.account_id)
+
+
+def revoke(session: Session, token: str, now: datetime) -> None:
+    row = session.get(ApiToken, digest(token))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now
