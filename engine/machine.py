@@ -80,7 +80,8 @@ def build_machines(steps: Mapping[str, Step], lifecycle: Lifecycle) -> Machines:
                            send_event=True)
     for step in steps.values():
         for target in step.next:
-            conditions = [_guard(target.when)] if target.when is not None else []
+            conditions: list[str | Callable[..., bool | None]] = (
+                [_guard(target.when)] if target.when is not None else [])
             step_machine.add_transition("next", step.name, target.to, conditions=conditions)
     states = [DRAFT, CANCELLED, *lifecycle.states]
     status_machine = Machine(model=None, states=states, initial=None, auto_transitions=False,

@@ -22,7 +22,7 @@ from engine.metaschema import pointer_of
 
 
 def _no_remote(uri: str) -> Any:
-    raise NoSuchResource(ref=uri)
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
 
 
 CLOSED_REGISTRY: Registry[Any] = Registry(retrieve=_no_remote)  # type: ignore[call-arg]

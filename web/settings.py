@@ -36,7 +36,7 @@ class Settings:
     """Lifetime of an API token."""
     max_request_bytes: int = 256 * 1024
     """Largest request body accepted (413 above)."""
-    password_hash_profile: str = "default"
+    password_hash_profile: str = "default"  # noqa: S105 - a profile name, not a password
     """``default`` (argon2id, RFC 9106 low-memory) or ``cheapest`` (tests only)."""
     login_max_failures: int = 10
     """Failed logins before an account is locked for ``login_lock_minutes``."""
@@ -83,6 +83,6 @@ class Settings:
                 raise SettingsError("production needs PostgreSQL (DATABASE_URL), not SQLite")
             if self.frozen_today is not None:
                 raise SettingsError("FROZEN_TODAY is for demos and tests, not production")
-            if self.password_hash_profile != "default":
+            if self.password_hash_profile != "default":  # noqa: S105
                 raise SettingsError("PASSWORD_HASH_PROFILE=cheapest is for tests only")
         return self

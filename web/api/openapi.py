@@ -59,7 +59,7 @@ def document() -> dict[str, Any]:
     catalog = services().catalog
     step_schemas: dict[str, Any] = {}
     for wf in catalog.all_current():
-        for name, step in wf.steps.items():
+        for name in wf.steps:
             form = wf.form_of(name)
             if form is not None:
                 step_schemas[f"{wf.id}.v{wf.version}.{name}"] = dict(form.schema)

@@ -137,7 +137,7 @@ class Submission(Base):
     step: Mapped[str | None] = mapped_column(String(63))
     state: Mapped[dict[str, Any]] = mapped_column(JsonType)
     scope: Mapped[str] = mapped_column(String(120), default="")
-    """What makes it unique for its owner (e.g. the campaign year): one live submission per scope."""
+    """What makes it unique for its owner (e.g. the campaign year): one live one per scope."""
     receipt_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
