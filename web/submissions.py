@@ -224,7 +224,8 @@ def _detail(outcome: Outcome) -> dict[str, Any]:
     """What the log keeps of a change: which step, never the member's answers themselves."""
     detail: dict[str, Any] = {"status": outcome.state.status, "step": outcome.state.step}
     for effect in outcome.effects:
-        detail.update({k: v for k, v in effect.data.items() if k in ("step", "doc")})
+        if effect.kind in ("answered", "opened"):  # which step was answered, which document
+            detail[effect.kind] = next(iter(effect.data.values()))
     return detail
 
 
