@@ -44,7 +44,21 @@ class Machines:
     status: Machine
 
     def next_step(self, current: str, values: Mapping[str, Any]) -> str:
-        """The step after ``current`` given the answers and host data in ``values``."""
+        """The step after ``current`` given the answers and host data in ``values``.
+
+        A query, not a move: it reads the machine's ``next`` transitions from ``current`` in
+        their order and returns the destination of the first whose guards hold, which is what
+        firing the event would do, without the callback machinery on this hot path (a path is
+        recomputed on every answer). ``test_machine`` pins the two to the same answers.
+        """
+        for transition in self.steps.events["next"].transitions.get(current, ()):
+            if all(_holds(condition.func, values) == condition.target
+                   for condition in transition.conditions):
+                return str(transition.dest)
+        return _fire(self.steps, "next", current, values=values)  # raises TransitionRefused
+
+    def fire_next(self, current: str, values: Mapping[str, Any]) -> str:
+        """The same answer as :meth:`next_step`, by firing the event on the machine."""
         return _fire(self.steps, "next", current, values=values)
 
     def move_status(self, status: str, event: str) -> str:
@@ -72,7 +86,12 @@ def _guard(expression: Expression) -> Callable[[EventData], bool]:
         return expression.test(event.kwargs["values"])
 
     guard.__name__ = expression.text  # diagrams show the analyst's condition
+    guard.expression = expression  # type: ignore[attr-defined]
     return guard
+
+
+def _holds(func: Any, values: Mapping[str, Any]) -> bool:
+    return bool(func.expression.test(values))
 
 
 def build_machines(steps: Mapping[str, Step], lifecycle: Lifecycle) -> Machines:
