@@ -285,6 +285,28 @@ def test_compile_error(text: str, code: str, column: int, word: str) -> None:
     assert f"(column {column})" in error.message.en
 
 
+@pytest.mark.parametrize("text", [True, 3, None, ["a"]])
+def test_yaml_scalars_that_are_not_text_are_refused(text: Any) -> None:
+    with pytest.raises(ExpressionError) as caught:
+        compile_condition(text, ENV)
+    assert (caught.value.code, caught.value.column) == ("expr_syntax", 1)
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("household.children\u00a0> 2", None),
+    ("answers.situation.code == «none»", "«"),
+    ("answers.situation.code == “none”", "“"),
+    ("household.children > 2\x00", "U+0000"),
+])
+def test_pasted_characters(text: str, shown: str | None) -> None:
+    if shown is None:
+        compile_condition(text, ENV)
+        return
+    with pytest.raises(ExpressionError) as caught:
+        compile_condition(text, ENV)
+    assert shown in caught.value.message.fr
+
+
 def test_all_codes_are_covered() -> None:
     codes = {row[1] for row in COMPILE_ERRORS}
     assert codes == {"expr_syntax", "expr_too_long", "expr_too_deep", "expr_unknown_name",
