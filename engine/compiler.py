@@ -59,12 +59,13 @@ def check_forms(forms: Mapping[str, Mapping[str, Any]]) -> Iterator[Issue]:
             yield Issue("form", name, pointer, code, message)
 
 
-def compile_bundle(bundle: Bundle, rule_names: frozenset[str],
-                   check_own_forms: bool = True) -> tuple[Workflow | None, list[Issue]]:
+def compile_bundle(bundle: Bundle, rule_names: frozenset[str], check_own_forms: bool = True,
+                   known: Mapping[str, frozenset[str]] | None = None) -> \
+        tuple[Workflow | None, list[Issue]]:
     """Compile one workflow version, or say everything that is wrong with it."""
     wf, wid = bundle.workflow, str(bundle.workflow["workflow"])
-    issues = [Issue("workflow", wid, p, c, m)
-              for p, c, m in check_workflow(wf, bundle.forms, bundle.contexts, rule_names)]
+    issues = [Issue("workflow", wid, p, c, m) for p, c, m in
+              check_workflow(wf, bundle.forms, bundle.contexts, rule_names, known)]
     if check_own_forms:
         issues.extend(check_forms(bundle.forms))
     issues.extend(_check_form_documents(bundle))

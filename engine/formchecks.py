@@ -58,8 +58,13 @@ def _check_object(schema: Mapping[str, Any], fields: Mapping[str, Any], spointer
                 f"“{name}” has a label but does not exist in the form's schema."))
 
 
-def _check_property(name: str, schema: Mapping[str, Any], field: Mapping[str, Any], here: str,
+def _check_property(name: str, schema: Any, field: Mapping[str, Any], here: str,
                     fhere: str) -> Iterator[Issue]:
+    if not isinstance(schema, Mapping):  # a boolean schema: accept anything or nothing
+        yield (here, "vague_schema", Message(
+            f"« {name} » doit décrire sa donnée (type, bornes) plutôt que « {schema} ».",
+            f"“{name}” must describe its data (type, bounds) rather than “{schema}”."))
+        return
     kind = schema.get("type")
     if kind == "string" and "enum" not in schema and "format" not in schema \
             and "maxLength" not in schema:
@@ -72,7 +77,11 @@ def _check_property(name: str, schema: Mapping[str, Any], field: Mapping[str, An
                 f"La liste « {name} » doit avoir un nombre maximal d'éléments (« maxItems »).",
                 f"The list “{name}” needs a maximum number of items (“maxItems”)."))
         items = schema.get("items", {})
-        if items.get("type") == "object":
+        if not isinstance(items, Mapping):
+            yield (f"{here}/items", "vague_schema", Message(
+                f"Les éléments de « {name} » doivent être décrits (type, bornes).",
+                f"The items of “{name}” must be described (type, bounds)."))
+        elif items.get("type") == "object":
             yield from _check_object(items, field.get("items", {}), f"{here}/items",
                                      f"{fhere}/items")
     if kind == "object":

@@ -59,18 +59,37 @@ def load_definitions(root: str | Path, rule_names: frozenset[str] | None = None)
     forms = {name: dict(f.data) for name, f in files.by_kind["form"].items()}
     contexts = {name: dict(f.data) for name, f in files.by_kind["context"].items()}
     result.report.extend(_locate(i, files, root) for i in check_forms(forms))
+    result.report.extend(_check_archive(files, root))
     for key, loaded in files.by_kind["workflow"].items():
         wf = loaded.data
         used_forms = {s["form"]: forms[s["form"]] for s in wf["steps"].values()
                       if s.get("form") in forms}
         used_contexts = {n: contexts[n] for n in wf.get("context", []) if n in contexts}
         bundle = Bundle(workflow=wf, forms=used_forms, contexts=used_contexts)
-        compiled, issues = compile_bundle(bundle, rule_names, check_own_forms=False)
+        compiled, issues = compile_bundle(bundle, rule_names, check_own_forms=False, known={
+            "forms": frozenset(forms), "contexts": frozenset(contexts)})
         result.report.extend(_locate(i, files, root, key) for i in issues)
         if compiled is not None and not _broken_forms(result.report, used_forms, files, root):
             result.workflows[key] = compiled
             result.bundles[key] = bundle
     return result
+
+
+def _check_archive(files: _Files, root: Path) -> list[Problem]:
+    """The file in workflows/ is the current version: archived ones must be older."""
+    current = {key[0]: key[1] for key, f in files.by_kind["workflow"].items()
+               if Path(f.source).parent.name != "archive"}
+    found = []
+    for (wid, version), loaded in files.by_kind["workflow"].items():
+        if Path(loaded.source).parent.name == "archive" and version >= current.get(wid, 0) \
+                and wid in current:
+            line, column = loaded.position("/version") or (None, None)
+            found.append(Problem(_rel(loaded.source, root), "archive_not_older", Message(
+                f"La version archivée {version} de « {wid} » doit être plus ancienne que la"
+                f" version en cours ({current[wid]}) de workflows/.",
+                f"Archived version {version} of “{wid}” must be older than the current version"
+                f" ({current[wid]}) in workflows/."), "/version", line, column))
+    return found
 
 
 def _broken_forms(report: Report, used: Mapping[str, Any], files: _Files, root: Path) -> bool:
@@ -105,9 +124,12 @@ def _read_all(root: Path, report: Report) -> _Files:
                 key = (data["workflow"], int(data["version"]))
             if key in files.by_kind[kind]:
                 first = _rel(files.by_kind[kind][key].source, root)
+                shown = f"{key[0]} version {key[1]}" if kind == "workflow" else str(key)
+                pointer = "/version" if kind == "workflow" else f"/{_NAME_KEY[kind]}"
+                line, column = loaded.position(pointer) or (None, None)
                 report.add(Problem(rel, f"duplicate_{kind}", Message(
-                    f"« {key} » est déjà défini dans {first}.",
-                    f"“{key}” is already defined in {first}."), "", 1, 1))
+                    f"« {shown} » est déjà défini dans {first}.",
+                    f"“{shown}” is already defined in {first}."), pointer, line, column))
                 continue
             files.by_kind[kind][key] = loaded
     return files

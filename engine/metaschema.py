@@ -73,6 +73,8 @@ def _explain(error: ValidationError) -> Iterator[tuple[str, str, Message]]:
                 f" Mots possibles : {', '.join(allowed)}.",
                 f"“{name}” is not a known word here.{hint_en} Known words: {', '.join(allowed)}.")
     elif v == "pattern" and isinstance(error.instance, str):
+        if "propertyNames" in error.schema_path:  # the bad text is a key: point at it
+            pointer = pointer_of([*error.absolute_path, error.instance])
         yield pointer, "invalid_name", Message(
             f"« {error.instance} » n'est pas un nom valide : utilisez des lettres minuscules sans"
             " accent, des chiffres et « _ », en commençant par une lettre.",

@@ -27,9 +27,11 @@ def targets(step: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def check_workflow(wf: Mapping[str, Any], forms: Mapping[str, Any], contexts: Mapping[str, Any],
-                   rule_names: frozenset[str]) -> Iterator[Issue]:
+                   rule_names: frozenset[str],
+                   known: Mapping[str, frozenset[str]] | None = None) -> Iterator[Issue]:
+    """``known`` names every form and context of the tree, for the hints of the messages."""
     steps: Mapping[str, Any] = wf["steps"]
-    yield from _check_references(wf, steps, forms, contexts, rule_names)
+    yield from _check_references(wf, steps, forms, contexts, rule_names, known or {})
     yield from _check_graph(wf, steps)
     yield from _check_lifecycle(wf["lifecycle"])
 
@@ -41,14 +43,15 @@ def _unknown(kind_fr: str, kind_en: str, name: str, known: Any) -> Message:
 
 
 def _check_references(wf: Mapping[str, Any], steps: Mapping[str, Any], forms: Mapping[str, Any],
-                      contexts: Mapping[str, Any], rule_names: frozenset[str]) -> Iterator[Issue]:
+                      contexts: Mapping[str, Any], rule_names: frozenset[str],
+                      known: Mapping[str, frozenset[str]]) -> Iterator[Issue]:
     documents = wf.get("documents", {})
     if wf["start"] not in steps:
         yield "/start", "unknown_step", _unknown("L'étape", "Step", wf["start"], steps)
     for i, name in enumerate(wf.get("context", [])):
         if name not in contexts:
             yield f"/context/{i}", "unknown_context", _unknown(
-                "Le contexte", "Context", name, contexts)
+                "Le contexte", "Context", name, known.get("contexts", contexts))
     for name, step in steps.items():
         here = f"/steps/{name}"
         review = step.get("review", False)
@@ -62,7 +65,7 @@ def _check_references(wf: Mapping[str, Any], steps: Mapping[str, Any], forms: Ma
                 f"Step “{name}” has neither a form (“form”) nor “review: true”.")
         if "form" in step and step["form"] not in forms:
             yield f"{here}/form", "unknown_form", _unknown(
-                "Le formulaire", "Form", step["form"], forms)
+                "Le formulaire", "Form", step["form"], known.get("forms", forms))
         for i, rule in enumerate(step.get("rules", [])):
             if rule not in rule_names:
                 yield f"{here}/rules/{i}", "unknown_rule", _unknown(

@@ -236,7 +236,11 @@ def _build(node: yaml.Node, pointer: str, marks: dict[str, tuple[int, int]]) -> 
                       second=line)
             lines[key] = line
             escaped = key.replace("~", "~0").replace("/", "~1")  # RFC 6901
-            result[key] = _build(value_node, f"{pointer}/{escaped}", marks)
+            child = f"{pointer}/{escaped}"
+            result[key] = _build(value_node, child, marks)
+            if isinstance(value_node, yaml.CollectionNode) and value_node.flow_style is False:
+                # a block under its key: the key's line is where a person looks for it
+                marks[child] = (line, key_node.start_mark.column + 1)
         return result
     raise TypeError(f"unexpected YAML node {node!r}")  # the composer makes only these three
 

@@ -68,28 +68,25 @@ def register_cli(app: Flask) -> None:
 
 
 def _import(file: Path) -> int:
-    from web.registry import check_registry, import_registry, load_registry_file
+    """Import a registry file in one transaction; print every problem and exit 1 if any."""
+    from web.registry import RegistryError, import_registry, load_registry_file
 
     services = _services()
     try:
         data = load_registry_file(file)
-    except Exception as error:  # noqa: BLE001 - shown to the operator, exit 1
-        click.echo(f"{file}: {error}", err=True)
+        with services.sessions.begin() as session:
+            summary = import_registry(session, data, services.passwords)
+    except RegistryError as error:
+        for problem in error.problems:
+            click.echo(problem.as_text(), err=True)
         return 1
-    problems = check_registry(data)
-    if problems:
-        for problem in problems:
-            click.echo(f"{file}: {problem}", err=True)
-        return 1
-    with services.sessions.begin() as session:
-        summary = import_registry(session, data, services.passwords)
-    click.echo(f"{file}: {summary}")
+    click.echo(f"{file}: {summary.as_text('fr')}")
     return 0
 
 
-DEMO_LOGINS = [
-    "002490-12051960 / Moulins7      Alain Dupont: spouse and children, declaration open",
-    "123456-03091985 / Condam1ne     Marie Rossi: single, no children section",
-    "654321-21011970 / Larvotto5     Paul Martin: not sent the questionnaire",
-    "agent.immat     / Immat2026!    staff, Service Immatriculation",
+DEMO_LOGINS = [  # the same as the header of demo/registry.yaml (a test keeps them in step)
+    "002490-12051960 / Moulins7   Alain Dupont: spouse and children, declaration open",
+    "123456-03091985 / Condam1n   Marie Rossi: single, no children section",
+    "654321-21011970 / Larvott0   Paul Martin: not sent the questionnaire",
+    "agent.immat     / Imm4tric   staff, Service Immatriculation",
 ]

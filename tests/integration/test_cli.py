@@ -29,3 +29,32 @@ def test_workflows_check_reports_a_broken_definition(settings, tmp_path):
     assert result.exit_code == 1
     assert "workflows/resource_declaration.yaml:" in result.output
     assert "unknown_step" in result.output and "observationz" in result.output
+
+
+def test_demo_loads_the_registry_and_its_logins_work(app):
+    from web.cli import DEMO_LOGINS
+
+    header = open("demo/registry.yaml", encoding="utf-8").read().split("\n\n")[0]
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "http://127.0.0.1:5000/" in result.output
+    client = app.test_client()
+    for line in DEMO_LOGINS:
+        identifier, _, rest = line.partition(" / ")
+        password = rest.split()[0]
+        r = client.post("/api/v1/auth/token", json={"identifier": identifier.strip(),
+                                                     "password": password})
+        assert r.status_code == 200, (identifier, r.json)
+        assert identifier.strip() in header and password in header  # the file says the same
+    again = runner.invoke(args=["demo"])  # importing twice changes nothing
+    assert again.exit_code == 0, again.output
+
+
+def test_registry_import_reports_problems_and_exits_1(app, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("persons:\n  - id: P-1\n    registration: '12'\n    birth_date: '1990-02-30'\n"
+                   "    first_name: A\n    last_name: B\n    household: H-404\n", "utf-8")
+    result = app.test_cli_runner().invoke(args=["registry", "import", str(bad)])
+    assert result.exit_code == 1
+    assert "bad.yaml:" in result.output and "H-404" in result.output

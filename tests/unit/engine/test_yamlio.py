@@ -230,7 +230,7 @@ def test_a_good_document_round_trips_with_marks_in_order() -> None:
     assert list(loaded.data["steps"]) == ["terms", "upload", "a/b~c"]
     assert dict(loaded.marks) == {
         "": (2, 1), "/workflow": (2, 11), "/version": (3, 10), "/title": (4, 8),
-        "/steps": (6, 3), "/steps/terms": (7, 5), "/steps/terms/form": (7, 11),
+        "/steps": (5, 1), "/steps/terms": (6, 3), "/steps/terms/form": (7, 11),
         "/steps/terms/next": (8, 11), "/steps/terms/next/0": (8, 12),
         "/steps/terms/next/1": (8, 20), "/steps/upload": (9, 11),
         "/steps/upload/form": (9, 18), "/steps/upload/optional": (9, 36),
@@ -243,8 +243,8 @@ def test_key_order_is_the_order_written() -> None:
 
 @pytest.mark.parametrize(("pointer", "position"), [
     ("/steps/terms/form", (7, 11)),  # marked itself
-    ("/steps/terms/missing", (7, 5)),  # a missing key points at its parent
-    ("/steps/nowhere/deeper/still", (6, 3)),
+    ("/steps/terms/missing", (6, 3)),  # a missing key points at its parent's key
+    ("/steps/nowhere/deeper/still", (5, 1)),
     ("/absent", (2, 1)),
     ("", (2, 1)),
     ("not-a-pointer", (2, 1)),
@@ -282,7 +282,7 @@ def test_load_yaml_file_reads_the_file_and_names_it(tmp_path: Path) -> None:
     path.write_text(GOOD, encoding="utf-8")
     loaded = load_yaml_file(path)
     assert loaded.source == str(path)
-    assert loaded.marks["/steps/terms"] == (7, 5)
+    assert loaded.marks["/steps/terms"] == (6, 3)  # a block is marked at its key
     assert load_yaml_file(str(path)).data == loaded.data
 
 

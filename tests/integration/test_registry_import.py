@@ -1,0 +1,367 @@
+"""Registry import (DESIGN "Runtime", "Accounts and subscription"): the demo file, idempotent
+re-imports, every problem reported at once with pointer and line, nothing written on a problem,
+argon2id hashes only. On SQLite, and on PostgreSQL when TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from web.db.migrate import upgrade
+from web.db.models import Account, Campaign, CampaignRecipient, Household, Person
+from web.db.session import make_engine
+from web.passwords import Passwords
+from web.registry import (
+    RegistryError,
+    RegistryProblem,
+    check_registry,
+    import_registry,
+    load_registry_file,
+    member_identifier,
+)
+from web.registry.loading import JSON_MAX_BYTES
+
+DEMO = Path(__file__).resolve().parents[2] / "demo" / "registry.yaml"
+DEMO_PASSWORDS = {"002490-12051960": "Moulins7", "123456-03091985": "Condam1n",
+                  "654321-21011970": "Larvott0", "agent.immat": "Imm4tric"}
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+BACKENDS = [pytest.param("sqlite", id="sqlite")] + (
+    [pytest.param("postgresql", id="postgresql", marks=pytest.mark.pg)] if PG_URL else [])
+TABLES = {"households": Household, "persons": Person, "campaigns": Campaign,
+          "recipients": CampaignRecipient, "accounts": Account}
+
+
+@pytest.fixture(scope="module")
+def passwords() -> Passwords:
+    return Passwords("cheapest")
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated, empty database: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'registry.sqlite3'}")
+        upgrade(engine)
+        yield engine
+        engine.dispose()
+        return
+    assert PG_URL is not None
+    schema = f"t_{secrets.token_hex(6)}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def sessions(db: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=db, expire_on_commit=False)
+
+
+def row_counts(sessions: sessionmaker[Session]) -> dict[str, int]:
+    with sessions() as s:
+        return {name: s.scalar(select(func.count()).select_from(model)) or 0
+                for name, model in TABLES.items()}
+
+
+def run_import(sessions: sessionmaker[Session], data: Any, passwords: Passwords) -> Any:
+    with sessions.begin() as s:
+        return import_registry(s, data, passwords)
+
+
+def located(problems: list[RegistryProblem]) -> set[tuple[str, str, int | None]]:
+    return {(p.code, p.pointer, p.line) for p in problems}
+
+
+# --- the demo file --------------------------------------------------------------------------
+
+def test_the_demo_file_imports_with_its_counts(sessions, passwords):
+    summary = run_import(sessions, load_registry_file(DEMO), passwords)
+
+    assert summary.as_dict() == {
+        "households": {"created": 3, "updated": 0, "unchanged": 0},
+        "persons": {"created": 6, "updated": 0, "unchanged": 0},
+        "campaigns": {"created": 1, "updated": 0, "unchanged": 0},
+        "recipients": {"created": 2, "updated": 0, "unchanged": 0},
+        "accounts": {"created": 4, "updated": 0, "unchanged": 0},
+    }
+    with sessions() as s:
+        accounts = {a.identifier: a for a in s.scalars(select(Account))}
+        recipients = {r.household_id: r.children_section
+                      for r in s.scalars(select(CampaignRecipient))}
+        campaign = s.get(Campaign, "RD-2026")
+        claire = s.get(Person, "P-0002")
+    assert set(accounts) == set(DEMO_PASSWORDS)
+    assert all(passwords.verify(accounts[i].password_hash, pw) for i, pw in DEMO_PASSWORDS.items())
+    assert all(a.email_validated and not a.must_change_password for a in accounts.values())
+    assert accounts["agent.immat"].kind == "staff"
+    assert accounts["agent.immat"].roles == ["immatriculation"]
+    assert accounts["002490-12051960"].display_name == "Alain Dupont"
+    # Dupont with the children section, Rossi without, Martin (H-0003) not sent the questionnaire
+    assert recipients == {"H-0001": True, "H-0002": False}
+    assert campaign is not None and (campaign.workflow, campaign.year) == (
+        "resource_declaration", 2025)
+    assert (campaign.opens_on, campaign.closes_on, campaign.reference_date) == (
+        date(2026, 11, 1), date(2027, 2, 28), date(2026, 1, 1))
+    assert claire is not None and (claire.household_id, claire.household_role) == (
+        "H-0001", "spouse")
+
+
+def test_reimporting_the_same_file_creates_and_updates_nothing(sessions, passwords):
+    run_import(sessions, load_registry_file(DEMO), passwords)
+    with sessions() as s:
+        hashes = {i: h for i, h in s.execute(select(Account.identifier, Account.password_hash))}
+    before = row_counts(sessions)
+
+    summary = run_import(sessions, load_registry_file(DEMO), passwords)
+
+    assert (summary.created, summary.updated) == (0, 0)
+    assert summary.persons.unchanged == 6 and summary.accounts.unchanged == 4
+    assert row_counts(sessions) == before
+    with sessions() as s:
+        assert {i: h for i, h in s.execute(
+            select(Account.identifier, Account.password_hash))} == hashes
+
+
+def test_a_changed_entry_is_updated_in_place(sessions, passwords):
+    data = dict(load_registry_file(DEMO))
+    run_import(sessions, data, passwords)
+    changed = json.loads(json.dumps(data))
+    changed["households"][1]["address"]["lines"] = ["7 avenue de la Costa"]
+    changed["accounts"][1]["password"] = "Costa12b"
+
+    summary = run_import(sessions, changed, passwords)
+
+    assert summary.created == 0
+    assert (summary.households.updated, summary.accounts.updated) == (1, 1)
+    with sessions() as s:
+        rossi = s.scalars(select(Account).where(Account.identifier == "123456-03091985")).one()
+        household = s.get(Household, "H-0002")
+    assert passwords.verify(rossi.password_hash, "Costa12b")
+    assert household is not None and household.address["lines"] == ["7 avenue de la Costa"]
+
+
+def test_the_import_never_commits(sessions, passwords):
+    with sessions() as s:
+        import_registry(s, load_registry_file(DEMO), passwords)
+        s.rollback()
+    assert set(row_counts(sessions).values()) == {0}
+
+
+# --- problems: all at once, located, nothing written ----------------------------------------
+
+BAD_YAML = """\
+households:
+  - id: H-1
+    address: {lines: ["1 rue Grimaldi"], postcode: "98000", city: Monaco}
+persons:
+  - id: P-1
+    registration: "002490"
+    birth_date: "1960-02-30"
+    first_name: Alain
+    last_name: Dupont
+    household: H-9
+    colour: blue
+  - id: P-1
+    registration: "123456"
+    birth_date: "1985-09-03"
+    first_name: Marie
+    last_name: Rossi
+campaigns:
+  - id: RD-2026
+    workflow: resource_declaration
+    year: 2025
+    opens_on: "2026-11-01"
+    closes_on: "2026-02-28"
+    reference_date: "2026-01-01"
+    recipients: [{household: H-1}, {household: H-7}]
+accounts:
+  - identifier: agent.immat
+    kind: staff
+    password: "Imm4tric"
+  - identifier: agent.immat
+    kind: staff
+    password: "Imm4tric"
+"""
+
+
+def test_a_bad_yaml_file_gives_every_problem_with_its_line_and_writes_nothing(
+        sessions, passwords, tmp_path):
+    run_import(sessions, load_registry_file(DEMO), passwords)
+    before = row_counts(sessions)
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD_YAML, encoding="utf-8")
+
+    with pytest.raises(RegistryError) as caught, sessions.begin() as s:
+        import_registry(s, load_registry_file(path), passwords)
+
+    problems = caught.value.problems
+    assert located(problems) >= {
+        ("invalid_format", "/persons/0/birth_date", 7),
+        ("unknown_household", "/persons/0/household", 10),
+        ("unknown_key", "/persons/0/colour", 11),
+        ("duplicate_id", "/persons/1/id", 12),
+        ("campaign_dates", "/campaigns/0/closes_on", 22),
+        ("unknown_household", "/campaigns/0/recipients/1/household", 24),
+        ("duplicate_identifier", "/accounts/1/identifier", 29),
+    }
+    assert all(p.file == str(path) for p in problems)
+    assert row_counts(sessions) == before
+    by_code = {p.code: p for p in reversed(problems)}  # the first of each code
+    assert by_code["unknown_household"].message.fr.startswith("Le foyer « H-9 » n'existe ni")
+    assert by_code["unknown_household"].message.en.startswith("The household “H-9” exists")
+    assert "1960-02-30" in by_code["invalid_format"].message.en
+    assert "Did you mean" not in by_code["unknown_key"].message.en
+    assert by_code["unknown_key"].as_text("en").startswith(f"{path}:11:")
+
+
+def test_a_bad_json_file_gives_every_problem_with_its_pointer(sessions, passwords, tmp_path):
+    data = {
+        "persons": [
+            {"id": "P-1", "registration": "002490", "birth_date": "1960-13-01",
+             "first_name": "Alain", "last_name": "Dupont", "household": "H-9",
+             "birthdate": "1960-01-01"},
+            {"id": "P-1", "registration": "2490", "birth_date": "1960-05-12",
+             "first_name": "Alain", "last_name": "Dupont"}],
+        "accounts": [{"person": "P-404", "password": "Moulins7"}],
+    }
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    with pytest.raises(RegistryError) as caught, sessions.begin() as s:
+        import_registry(s, load_registry_file(path), passwords)
+
+    assert located(caught.value.problems) == {
+        ("invalid_format", "/persons/0/birth_date", None),
+        ("unknown_household", "/persons/0/household", None),
+        ("unknown_key", "/persons/0/birthdate", None),
+        ("duplicate_id", "/persons/1/id", None),
+        ("unknown_person", "/accounts/0/person", None),
+    }
+    hint = next(p for p in caught.value.problems if p.code == "unknown_key")
+    assert "Vouliez-vous dire « birth_date » ?" in hint.message.fr
+    assert set(row_counts(sessions).values()) == {0}
+
+
+def test_references_resolve_in_the_database_when_a_session_is_given(sessions, passwords):
+    run_import(sessions, load_registry_file(DEMO), passwords)
+    newcomer = {"persons": [{"id": "P-0100", "registration": "777001", "birth_date": "2024-06-01",
+                             "first_name": "Léa", "last_name": "Dupont", "household": "H-0001",
+                             "role": "child"}],
+                "accounts": [{"person": "P-0005", "password": "Condam1n",
+                              "email": "marie.rossi@example.mc", "email_validated": True,
+                              "must_change_password": False}]}
+
+    assert located(check_registry(newcomer)) == {
+        ("unknown_household", "/persons/0/household", None),
+        ("unknown_person", "/accounts/0/person", None)}
+    with sessions() as s:
+        assert check_registry(newcomer, s) == []
+    summary = run_import(sessions, newcomer, passwords)
+    assert (summary.persons.created, summary.accounts.unchanged) == (1, 1)
+
+
+def test_an_identifier_held_by_another_person_is_not_reassigned(sessions, passwords):
+    run_import(sessions, load_registry_file(DEMO), passwords)
+    twin = {"persons": [{"id": "P-0200", "registration": "002490", "birth_date": "1960-05-12",
+                         "first_name": "Alain", "last_name": "Homonyme"}],
+            "accounts": [{"person": "P-0200", "password": "Moulins8"}]}
+
+    with pytest.raises(RegistryError) as caught, sessions.begin() as s:
+        import_registry(s, twin, passwords)
+
+    assert located(caught.value.problems) == {("identifier_taken", "/accounts/0/person", None)}
+
+
+# --- passwords and identifiers --------------------------------------------------------------
+
+def test_passwords_are_stored_as_argon2id_and_never_in_clear(sessions, passwords):
+    run_import(sessions, load_registry_file(DEMO), passwords)
+    with sessions() as s:
+        hashes = s.scalars(select(Account.password_hash)).all()
+        dump = repr([tuple(row) for model in TABLES.values()
+                     for row in s.execute(select(*model.__table__.columns))])
+    assert len(hashes) == 4
+    assert all(h.startswith("$argon2id$") for h in hashes)
+    for password in DEMO_PASSWORDS.values():
+        assert password not in dump
+
+
+@pytest.mark.parametrize(("registration", "birth", "identifier"), [
+    ("002490", date(1960, 5, 12), "002490-12051960"),   # leading zeros kept
+    ("123456", date(1985, 9, 3), "123456-03091985"),    # day and month on two digits
+    ("4321", date(2001, 12, 31), "4321-31122001"),      # four-digit registration
+])
+def test_member_identifier_is_registration_dash_ddmmyyyy(registration, birth, identifier):
+    assert member_identifier(registration, birth) == identifier
+
+
+def test_imported_member_identifier_is_derived(sessions, passwords):
+    run_import(sessions, load_registry_file(DEMO), passwords)
+    with sessions() as s:
+        account = s.scalars(select(Account).where(Account.person_id == "P-0001")).one()
+    assert (account.identifier, account.kind) == ("002490-12051960", "member")
+
+
+# --- reading files ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "content", "code"), [
+    ("nan.json", '{"campaigns": [{"year": NaN}]}', "json_number"),
+    ("inf.json", '{"campaigns": [{"year": -Infinity}]}', "json_number"),
+    ("huge.json", '{"campaigns": [{"year": 1e999}]}', "json_number"),
+    ("twice.json", '{"persons": [], "persons": []}', "json_duplicate_key"),
+    ("syntax.json", '{"persons": [}', "json_syntax"),
+    ("list.json", "[]", "not_a_mapping"),
+    ("list.yaml", "- id: H-1\n", "not_a_mapping"),
+    ("alias.yaml", "households: &h []\npersons: *h\n", "yaml_alias"),
+    ("dupkey.yaml", "persons: []\npersons: []\n", "yaml_duplicate_key"),
+    ("registry.txt", "persons: []\n", "file_type"),
+])
+def test_unreadable_files_are_refused_with_one_problem(tmp_path, name, content, code):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(RegistryError) as caught:
+        load_registry_file(path)
+    assert [p.code for p in caught.value.problems] == [code]
+    assert caught.value.problems[0].file == str(path)
+
+
+def test_a_json_file_over_20_mib_is_refused_before_reading(tmp_path):
+    path = tmp_path / "big.json"
+    with path.open("wb") as stream:
+        stream.truncate(JSON_MAX_BYTES + 1)  # sparse: nothing is actually written
+    with pytest.raises(RegistryError) as caught:
+        load_registry_file(path)
+    assert [p.code for p in caught.value.problems] == ["json_too_large"]
+
+
+def test_a_missing_file_is_a_problem_not_a_crash(tmp_path):
+    with pytest.raises(RegistryError) as caught:
+        load_registry_file(tmp_path / "absent.yaml")
+    assert [p.code for p in caught.value.problems] == ["file_unreadable"]
+
+
+def test_yaml_and_json_give_the_same_data(tmp_path):
+    document = load_registry_file(DEMO)
+    path = tmp_path / "registry.json"
+    path.write_text(json.dumps(dict(document)), encoding="utf-8")
+    assert dict(load_registry_file(path)) == dict(document)
+    assert document.position("/persons/0/registration") is not None
+    assert load_registry_file(path).position("/persons/0/registration") is None
