@@ -48,8 +48,10 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     from web.api import bp as api_bp
     from web.cli import register_cli
+    from web.home import bp as home_bp
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(home_bp)
     register_cli(app)
 
     @app.teardown_appcontext

@@ -59,3 +59,8 @@ def test_every_change_is_logged_with_who_and_what_but_not_the_answers(client):
     assert all(e.at is not None and e.at.tzinfo is not None for e in events)
     answered = events[2]
     assert answered.detail == {"status": "draft", "step": "situation", "answered": "terms"}
+
+
+def test_the_home_page_points_at_the_api(client):
+    r = client.get("/")
+    assert r.status_code == 200 and "/api/v1/openapi.json" in r.get_data(as_text=True)
