@@ -10,10 +10,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from database import bare_steps
 from flask import Flask, request
 from sqlalchemy import create_engine, insert
-
-from database import bare_steps
 
 
 def create_app() -> Flask:

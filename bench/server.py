@@ -150,3 +150,26 @@ def cpu_seconds(pid: int) -> float:
 
 def cpu_of(pids: list[int]) -> float:
     return sum(cpu_seconds(p) for p in pids)
+
+
+def postgres_pids() -> list[int]:
+    """Every local PostgreSQL process (postmaster, backends, WAL writer...), to read their CPU."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() in ("postgres", "postmaster"):
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def cpu_snapshot(pids: list[int]) -> dict[int, float]:
+    return {pid: cpu_seconds(pid) for pid in pids}
+
+
+def cpu_since(before: dict[int, float], pids: list[int]) -> float:
+    """CPU used since ``before`` by these processes (new ones count from zero)."""
+    return sum(max(0.0, cpu_seconds(pid) - before.get(pid, 0.0)) for pid in pids)

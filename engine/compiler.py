@@ -98,16 +98,18 @@ def _documents_of(fields: Mapping[str, Any]) -> Iterator[str]:
 
 def _compile_conditions(bundle: Bundle, issues: list[Issue]) -> dict[str, Expression]:
     env = condition_env(bundle)
+    before_start = {k: v for k, v in env.items() if k != "answers"}  # no answers exist yet
     wid = str(bundle.workflow["workflow"])
     found: dict[str, Expression] = {}
     for pointer, text in _conditions(bundle.workflow):
         try:
-            found[pointer] = compile_condition(text, env)
+            found[pointer] = compile_condition(
+                text, before_start if pointer.startswith("/availability") else env)
         except ExpressionError as error:
             issues.append(Issue("workflow", wid, pointer, error.code, error.message))
     if "one_per" in bundle.workflow:
         try:
-            found["/one_per"] = compile_expression(bundle.workflow["one_per"], env)
+            found["/one_per"] = compile_expression(bundle.workflow["one_per"], before_start)
         except ExpressionError as error:
             issues.append(Issue("workflow", wid, "/one_per", error.code, error.message))
     return found

@@ -55,6 +55,11 @@ def load_definitions(root: str | Path, rule_names: frozenset[str] | None = None)
         rule_names = registered()
     root = Path(root)
     result = LoadResult()
+    if not (root / "workflows").is_dir():
+        result.report.add(Problem(str(root), "no_definitions", Message(
+            f"Aucun dossier « workflows » dans {root} : ce n'est pas un dossier de définitions.",
+            f"No “workflows” folder in {root}: this is not a definitions folder.")))
+        return result
     files = _read_all(root, result.report)
     forms = {name: dict(f.data) for name, f in files.by_kind["form"].items()}
     contexts = {name: dict(f.data) for name, f in files.by_kind["context"].items()}

@@ -51,7 +51,7 @@ def _lines(fields: Mapping[str, Any], values: Mapping[str, Any], prefix: str, la
             if not value:
                 yield ReviewLine(label, "—", here)
             for i, item in enumerate(value):
-                item_label = field.get("item_label", {}).get(lang, "{n}").format(n=i + 1)
+                item_label = field.get("item_label", {}).get(lang, "{n}").replace("{n}", str(i + 1))
                 yield from _lines(field.get("items", {}), item, f"{item_label} — ", lang,
                                   f"{here}/{i}")
         else:

@@ -16,7 +16,7 @@ from engine.definitions import Requirement, Step, Workflow
 from engine.errors import EngineError, FieldError, Message
 from engine.machine import CANCELLED, DRAFT, TransitionRefused
 from engine.state import Answers, SubmissionState
-from engine.validation import validate_step
+from engine.validation import normalise, validate_step
 from rules import RuleInput, get_rule
 
 
@@ -110,6 +110,9 @@ def _editable(wf: Workflow, state: SubmissionState) -> None:
         return
     if state.editing and state.status in wf.lifecycle.member_can_amend_in:
         return
+    if state.status in wf.lifecycle.member_can_amend_in:
+        raise _refused("amend_first", "Pour modifier votre démarche, choisissez d'abord"
+                       " « Modifier ».", "To change your procedure, choose “Amend” first.")
     if state.status in wf.lifecycle.states:
         raise ActionRefused("not_amendable", wf.message("not_amendable", Message(
             "Votre démarche a déjà été traitée : pour la modifier, contactez le service.",
@@ -150,8 +153,11 @@ def answer(wf: Workflow, state: SubmissionState, name: str, data: Any,
     _editable(wf, state)
     current_path = path(wf, state.data, context)
     if name not in wf.steps or name not in current_path or wf.steps[name].review:
-        raise _refused("step_not_open", f"L'étape « {name} » ne peut pas être remplie maintenant.",
-                       f"Step “{name}” cannot be answered now.")
+        title = wf.steps[name].title if name in wf.steps else Message(name, name)
+        raise _refused("step_not_open",
+                       f"L'étape « {title.fr} » ne peut pas être remplie maintenant.",
+                       f"Step “{title.en}” cannot be answered now.")
+    data = normalise(data)
     errors = check_step(wf, state, name, data, context)
     if errors:
         raise StepInvalid(errors)
@@ -204,6 +210,9 @@ def submit(wf: Workflow, state: SubmissionState, context: Context) -> Outcome:
         raise _refused(code, "Cette démarche a déjà été transmise ou annulée.",
                        "This procedure has already been submitted or cancelled.")
     _editable(wf, state)
+    failed = unavailable(wf, context)
+    if failed is not None:  # e.g. the campaign closed while the draft waited
+        raise NotAvailable(failed.code, failed.message)
     final = path(wf, state.data, context)
     if not wf.steps[final[-1]].review or state.step != final[-1]:
         raise _refused("not_ready", "Vérifiez vos réponses sur le récapitulatif avant de valider.",

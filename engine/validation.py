@@ -37,7 +37,7 @@ def build_validator(schema: Mapping[str, Any]) -> Draft202012Validator:
 def validate_step(validator: Draft202012Validator, fields: Mapping[str, Any],
                   data: Any) -> list[FieldError]:
     """Every problem with ``data``, in document order, each once."""
-    errors = list(_non_numbers(data, ""))
+    errors = list(_unsafe_values(data, "", fields))
     if errors:
         return errors
     seen: set[tuple[str, str]] = set()
@@ -46,19 +46,55 @@ def validate_step(validator: Draft202012Validator, fields: Mapping[str, Any],
             if (found.path, found.code) not in seen:
                 seen.add((found.path, found.code))
                 errors.append(found)
-    return sorted(errors, key=lambda e: e.path)
+    return sorted(errors, key=lambda e: document_order(e.path))
 
 
-def _non_numbers(value: Any, path: str) -> Iterator[FieldError]:
+def document_order(pointer: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key of a JSON Pointer: ``/incomes/2`` before ``/incomes/10``."""
+    return tuple((0, int(p)) if _is_index(p) else (1, p) for p in pointer.split("/")[1:])
+
+
+def _is_index(part: str) -> bool:
+    return part.isascii() and part.isdigit()
+
+
+def normalise(value: Any) -> Any:
+    """Whole numbers written ``2.0`` become ``2``: JSON Schema calls them integers, and rules
+    and storage then see one kind of integer."""
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer() \
+            and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, Mapping):
+        return {key: normalise(sub) for key, sub in value.items()}
+    if isinstance(value, list):
+        return [normalise(sub) for sub in value]
+    return value
+
+
+_CONTROL = {chr(c) for c in range(32)} - {"\t"} | {"\x7f"}
+
+
+def _unsafe_values(value: Any, path: str, fields: Mapping[str, Any]) -> Iterator[FieldError]:
+    """NaN and infinities; control characters (a line break only in multi-line texts)."""
     if isinstance(value, float) and not math.isfinite(value):
         yield FieldError(path, "not_a_number", Message(
             "Cette valeur n'est pas un nombre valide.", "This value is not a valid number."))
+    elif isinstance(value, str):
+        parts = [p for p in path.split("/")[1:] if not _is_index(p)]
+        field = field_at(fields, parts) or {}
+        allowed = {"\n", "\r"} if field.get("widget") == "textarea" else set()
+        if any(ch in _CONTROL and ch not in allowed for ch in value):
+            label = _label(field or None, parts[-1] if parts else "")
+            yield FieldError(path, "control_character", Message(
+                f"« {label.fr} » ne peut pas contenir de retour à la ligne ni de caractère de"
+                " contrôle.", f"“{label.en}” cannot contain a line break or a control"
+                " character."))
     elif isinstance(value, Mapping):
         for key, sub in value.items():
-            yield from _non_numbers(sub, f"{path}/{key}")
+            yield from _unsafe_values(sub, f"{path}/{key}", fields)
     elif isinstance(value, list):
         for i, sub in enumerate(value):
-            yield from _non_numbers(sub, f"{path}/{i}")
+            yield from _unsafe_values(sub, f"{path}/{i}", fields)
 
 
 def field_at(fields: Mapping[str, Any], path: Sequence[Any]) -> Mapping[str, Any] | None:
@@ -76,6 +112,8 @@ def field_at(fields: Mapping[str, Any], path: Sequence[Any]) -> Mapping[str, Any
 
 
 def _label(field: Mapping[str, Any] | None, name: str) -> Message:
+    if field is None and not name:
+        return Message("Les réponses de cette étape", "This step's answers")
     if field is None:
         return Message(name, name)
     return Message(field["label"]["fr"], field["label"]["en"])

@@ -108,6 +108,12 @@ def _check_graph(wf: Mapping[str, Any], steps: Mapping[str, Any]) -> Iterator[Is
             yield f"/steps/{name}", "unreachable_step", Message(
                 f"On ne peut jamais arriver à l'étape « {name} » depuis « {wf['start']} ».",
                 f"Step “{name}” can never be reached from “{wf['start']}”.")
+    for name in sorted(_on_cycles(edges)):
+        yield f"/steps/{name}/next", "step_loop", Message(
+            f"L'étape « {name} » peut revenir sur elle-même par « next » : une démarche avance"
+            " toujours (le membre revient en arrière avec « Retour »).",
+            f"Step “{name}” can lead back to itself through “next”: a procedure always moves"
+            " forward (members go back with “Back”).")
     if len(reviews) == 1:
         for name in reached:
             if reviews[0] not in _reach(name, edges):
@@ -115,6 +121,12 @@ def _check_graph(wf: Mapping[str, Any], steps: Mapping[str, Any]) -> Iterator[Is
                     f"Depuis l'étape « {name} », on ne peut jamais arriver au récapitulatif"
                     f" « {reviews[0]} ».",
                     f"From step “{name}” the review “{reviews[0]}” can never be reached.")
+
+
+def _on_cycles(edges: Mapping[str, list[str]]) -> set[str]:
+    """Steps from which ``next`` can come back to themselves."""
+    return {name for name in edges
+            if any(name in _reach(nxt, edges) for nxt in edges[name])}
 
 
 def _reach(start: str, edges: Mapping[str, list[str]]) -> set[str]:

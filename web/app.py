@@ -8,6 +8,7 @@ from flask import Flask, Response, g, request
 
 from web.catalog import Catalog
 from web.clock import Clock
+from web.contexts import PROVIDERS
 from web.db.migrate import is_current, upgrade
 from web.db.session import make_engine, make_sessions
 from web.errors import register_error_handlers
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                                " `flask --app web db upgrade` first")
         upgrade(engine)
     catalog = Catalog.from_dir(str(settings.definitions_dir))
+    catalog.check_providers(PROVIDERS)
     clock = Clock(settings.frozen_today)
     sessions = make_sessions(engine)
     with sessions.begin() as session:

@@ -9,6 +9,7 @@ without bumping its version is refused at start, since running submissions would
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,6 +36,15 @@ class Catalog:
     @classmethod
     def from_dir(cls, root: str) -> Catalog:
         return cls(load_definitions(root))
+
+    def check_providers(self, providers: Iterable[str]) -> None:
+        """Every context a workflow reads must have a provider in web/contexts.py."""
+        known = set(providers)
+        missing = sorted({(wf.id, name) for wf in self._current.values() for name in wf.context
+                          if name not in known})
+        if missing:
+            raise CatalogError("no context provider for " + ", ".join(
+                f"{name!r} (used by {wid})" for wid, name in missing))
 
     def current(self, workflow: str) -> Workflow | None:
         return self._current.get(workflow)

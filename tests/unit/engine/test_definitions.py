@@ -228,3 +228,22 @@ def test_an_archived_version_must_be_older_than_the_current_one(tmp_path: Path) 
     problems = load_definitions(tree).report.problems
     assert [p.code for p in problems] == ["archive_not_older"]
     assert problems[0].file.startswith("workflows/archive/") and problems[0].line is not None
+
+
+def test_a_step_that_can_loop_back_is_refused(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    shutil.copytree(CASES / "valid" / "branching", tree)
+    workflow = next((tree / "workflows").glob("*.yaml"))
+    data = workflow.read_text("utf-8")
+    first = data.split("start:")[1].split()[0]
+    # send the review's predecessor back to the first step, keeping a way to the review
+    data = data.replace("      - to: summary\n", f"      - to: {first}\n        when: \"false\"\n"
+                        "      - to: summary\n", 1) if "      - to: summary\n" in data else data
+    workflow.write_text(data, "utf-8")
+    codes = {p.code for p in load_definitions(tree).report.problems}
+    assert "step_loop" in codes
+
+
+def test_a_folder_without_definitions_is_a_problem(tmp_path: Path) -> None:
+    report = load_definitions(tmp_path).report
+    assert [p.code for p in report.problems] == ["no_definitions"]

@@ -108,7 +108,10 @@ def _with_total(lines: list[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]
 
 incomes = income_lines.flatmap(_with_total)
 birth_dates = st.dates(OLDEST_DEPENDANT, TODAY).map(date.isoformat)
-a_child = st.fixed_dictionaries({"first_name": st.text(min_size=1, max_size=60),
+# what a person can type: no control characters (a line break only in multi-line texts)
+one_line = st.characters(blacklist_categories=("Cs", "Cc"))
+multi_line = st.characters(blacklist_categories=("Cs", "Cc")) | st.just("\n")
+a_child = st.fixed_dictionaries({"first_name": st.text(one_line, min_size=1, max_size=60),
                                  "birth_date": birth_dates, "regime": st.sampled_from(REGIMES)})
 children = st.lists(a_child, max_size=4).map(lambda kids: {"count": len(kids), "children": kids})
 
@@ -117,7 +120,8 @@ VALID: dict[str, st.SearchStrategy[Any]] = {
     "situation": st.fixed_dictionaries({"code": st.just("none") | st.sampled_from(SITUATIONS)}),
     "income_declarant": incomes,
     "income_spouse": incomes,
-    "observations": st.just({}) | st.fixed_dictionaries({"text": st.text(max_size=300)}),
+    "observations": st.just({}) | st.fixed_dictionaries(
+        {"text": st.text(multi_line, max_size=300)}),
     "children": children,
 }
 contexts = st.builds(context, spouse=st.booleans(), children=st.booleans())
@@ -407,7 +411,7 @@ class Declaration(RuleBasedStateMachine):
     @rule()
     def go_back(self) -> None:
         self._try(lambda s: back(self.wf, s, self.ctx),
-                  {"no_previous_step", "not_editable", "not_amendable"})
+                  {"no_previous_step", "not_editable", "not_amendable", "amend_first"})
 
     @rule(roll=st.integers(0, 9))
     def cancel(self, roll: int) -> None:
