@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from web.db.models import Account, Campaign, CampaignRecipient, Person
@@ -47,20 +47,22 @@ def context_values(session: Session, asker: Asker, workflow: str, names: tuple[s
 @provider("campaign")
 def campaign(session: Session, asker: Asker, workflow: str, today: date) -> dict[str, Any]:
     """The campaign open today for this workflow, else the latest one (to say it is closed)."""
-    rows = session.scalars(select(Campaign).where(Campaign.workflow == workflow)
-                           .order_by(Campaign.opens_on.desc())).all()
-    current = next((c for c in rows if c.opens_on <= today <= c.closes_on), None)
-    chosen = current or (rows[0] if rows else None)
-    if chosen is None:
-        return {"open": False, "recipient": False, "children_section": False}
-    recipient = None
     household = asker.person.household_id if asker.person else None
-    if household is not None:
-        recipient = session.get(CampaignRecipient, (chosen.id, household))
-    return {"year": chosen.year, "open": current is not None, "recipient": recipient is not None,
-            "children_section": bool(recipient and recipient.children_section),
-            "reference_date": chosen.reference_date.isoformat(),
-            "opens_on": chosen.opens_on.isoformat(), "closes_on": chosen.closes_on.isoformat()}
+    # plain columns, one query: this runs on every request that touches a declaration
+    found = session.execute(
+        select(Campaign.year, Campaign.opens_on, Campaign.closes_on, Campaign.reference_date,
+               CampaignRecipient.household_id, CampaignRecipient.children_section)
+        .outerjoin(CampaignRecipient, and_(CampaignRecipient.campaign_id == Campaign.id,
+                                           CampaignRecipient.household_id == household))
+        .where(Campaign.workflow == workflow, Campaign.opens_on <= today)
+        .order_by(Campaign.opens_on.desc()).limit(1)).first()
+    if found is None:
+        return {"open": False, "recipient": False, "children_section": False}
+    recipient = found.household_id is not None
+    return {"year": found.year, "open": found.closes_on >= today, "recipient": recipient,
+            "children_section": bool(recipient and found.children_section),
+            "reference_date": found.reference_date.isoformat(),
+            "opens_on": found.opens_on.isoformat(), "closes_on": found.closes_on.isoformat()}
 
 
 @provider("household")
@@ -69,7 +71,8 @@ def household(session: Session, asker: Asker, workflow: str, today: date) -> dic
     if person is None or person.household_id is None:
         name = f"{person.first_name} {person.last_name}" if person else asker.account.display_name
         return {"has_spouse": False, "declarant_name": name, "spouse_name": None, "children": 0}
-    members = session.scalars(select(Person).where(
+    members = session.execute(select(
+        Person.id, Person.household_role, Person.first_name, Person.last_name).where(
         Person.household_id == person.household_id)).all()
     spouse = next((m for m in members if m.household_role == "spouse" and m.id != person.id),
                   None)

@@ -107,8 +107,8 @@ def register_error_handlers(app: Flask) -> None:
     def _http_error(error: HTTPException) -> Response:
         status = error.code or 500
         message = _HTTP_MESSAGES.get(status, Message(str(error.name), str(error.name)))
-        headers = {"Allow": ", ".join(error.valid_methods)} if getattr(
-            error, "valid_methods", None) else None
+        allowed = getattr(error, "valid_methods", None)  # only on 405
+        headers = {"Allow": ", ".join(allowed)} if allowed else None
         return problem(status, f"http_{status}", message, headers=headers)
 
     @app.errorhandler(Exception)

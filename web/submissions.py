@@ -57,6 +57,7 @@ def actor_for(session: Session, account: Account) -> Actor:
 class Submissions:
     def __init__(self, session: Session, catalog: Catalog, clock: Clock) -> None:
         self.session, self.catalog, self.clock = session, catalog, clock
+        self._contexts: dict[tuple[str, str], Context] = {}  # one request: read the registry once
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -64,10 +65,14 @@ class Submissions:
         return self.catalog.get(self.session, row.workflow, row.version)
 
     def context(self, wf: Workflow, owner: Account) -> Context:
-        asker = actor_for(self.session, owner)
-        values = context_values(self.session, Asker(asker.account, asker.person), wf.id,
-                                wf.context, self.clock.today())
-        return Context(values, self.clock.today())
+        """What the registry says about the owner, read once per request and workflow."""
+        key = (owner.id, wf.id)
+        if key not in self._contexts:
+            asker = actor_for(self.session, owner)
+            values = context_values(self.session, Asker(asker.account, asker.person), wf.id,
+                                    wf.context, self.clock.today())
+            self._contexts[key] = Context(values, self.clock.today())
+        return self._contexts[key]
 
     def owned_by(self, actor: Actor) -> list[Submission]:
         return list(self.session.scalars(select(Submission).where(
