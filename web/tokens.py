@@ -31,14 +31,15 @@ def issue(session: Session, account: Account, now: datetime, ttl_hours: int) -> 
     return Issued(token, expires)
 
 
-def account_for(session: Session, token: str, now: datetime) -> Account | None:
-    """The account of a live token, in one query (its person comes along, for the context)."""
+def account_for(session: Session, token: str,
+                now: datetime) -> tuple[Account, Person | None] | None:
+    """The account of a live token and its person, in one query."""
     found = session.execute(
         select(Account, Person).join(ApiToken, ApiToken.account_id == Account.id)
         .outerjoin(Person, Person.id == Account.person_id)
         .where(ApiToken.digest == digest(token), ApiToken.revoked_at.is_(None),
                ApiToken.expires_at > now)).first()
-    return None if found is None else found[0]
+    return None if found is None else (found[0], found[1])
 
 
 def revoke(session: Session, token: str, now: datetime) -> None:

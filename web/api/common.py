@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from engine import Message
 from web.errors import ApiProblem
 from web.services import Services
-from web.submissions import Actor, Submissions, actor_for
+from web.submissions import Actor, Submissions
 from web.tokens import account_for
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,11 +70,11 @@ def authenticated(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         token = bearer_token()
-        account = account_for(db(), token, services().clock.now()) if token else None
-        if account is None:
+        found = account_for(db(), token, services().clock.now()) if token else None
+        if found is None:
             raise ApiProblem(401, "unauthenticated", UNAUTHENTICATED,
                              headers={"WWW-Authenticate": 'Bearer realm="csm"'})
-        g.actor = actor_for(db(), account)
+        g.actor = Actor(*found)  # holds the person: later lookups find it in the session
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
