@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -177,7 +177,8 @@ class Submissions:
         self.session.flush()  # the revision check (version_id_col) happens here
 
     def log(self, row: Submission, actor: Actor, event: str, detail: dict[str, Any]) -> None:
-        self.session.add(SubmissionEvent(
+        # a plain INSERT: the log is written, never read back in this request
+        self.session.execute(insert(SubmissionEvent).values(
             submission_id=row.id, at=self.clock.now(), actor_id=actor.account.id,
             actor_kind=actor.account.kind, event=event, revision=row.revision, detail=detail))
 
