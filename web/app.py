@@ -8,6 +8,7 @@ from flask import Flask, Response, g, request
 
 from web.catalog import Catalog
 from web.clock import Clock
+from web.context_cache import ContextCache
 from web.contexts import PROVIDERS
 from web.db.migrate import is_current, upgrade
 from web.db.session import make_engine, make_sessions
@@ -44,7 +45,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         catalog.sync(session, clock.now())
     app.extensions["csm"] = Services(settings=settings, engine=engine, sessions=sessions,
                                      catalog=catalog, clock=clock,
-                                     passwords=Passwords(settings.password_hash_profile))
+                                     passwords=Passwords(settings.password_hash_profile),
+                                     contexts=ContextCache(settings.context_cache_seconds))
     register_error_handlers(app)
     _register_headers(app)
 

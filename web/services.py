@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from web.catalog import Catalog
 from web.clock import Clock
+from web.context_cache import ContextCache
 from web.passwords import Passwords
 from web.settings import Settings
 
@@ -21,3 +22,4 @@ class Services:
     catalog: Catalog
     clock: Clock
     passwords: Passwords
+    contexts: ContextCache

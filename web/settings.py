@@ -38,6 +38,8 @@ class Settings:
     """Largest request body accepted (413 above)."""
     password_hash_profile: str = "default"  # noqa: S105 - a profile name, not a password
     """``default`` (argon2id, RFC 9106 low-memory) or ``cheapest`` (tests only)."""
+    context_cache_seconds: int = 20
+    """How long a member's registry context may be reused between two steps (0: never)."""
     login_max_failures: int = 10
     """Failed logins before an account is locked for ``login_lock_minutes``."""
     login_lock_minutes: int = 60

@@ -20,6 +20,7 @@ from engine import Context, Message, Outcome, SubmissionState, Workflow, path, r
 from engine import runtime as engine
 from web.catalog import Catalog
 from web.clock import Clock
+from web.context_cache import ContextCache
 from web.contexts import Asker, context_values
 from web.db.models import (
     Account,
@@ -55,8 +56,10 @@ def actor_for(session: Session, account: Account) -> Actor:
 
 
 class Submissions:
-    def __init__(self, session: Session, catalog: Catalog, clock: Clock) -> None:
+    def __init__(self, session: Session, catalog: Catalog, clock: Clock,
+                 cache: ContextCache | None = None) -> None:
         self.session, self.catalog, self.clock = session, catalog, clock
+        self.cache = cache or ContextCache(0)
         self._contexts: dict[tuple[str, str], Context] = {}  # one request: read the registry once
 
     # -- reading -------------------------------------------------------------------------------
@@ -64,14 +67,19 @@ class Submissions:
     def definition(self, row: Submission) -> Workflow:
         return self.catalog.get(self.session, row.workflow, row.version)
 
-    def context(self, wf: Workflow, owner: Account) -> Context:
-        """What the registry says about the owner, read once per request and workflow."""
+    def context(self, wf: Workflow, owner: Account, fresh: bool = False) -> Context:
+        """What the registry says about the owner: read once per request and workflow, and
+        reused for a few seconds between steps unless ``fresh`` (decisions read it afresh)."""
         key = (owner.id, wf.id)
-        if key not in self._contexts:
-            asker = actor_for(self.session, owner)
-            values = context_values(self.session, Asker(asker.account, asker.person), wf.id,
-                                    wf.context, self.clock.today())
-            self._contexts[key] = Context(values, self.clock.today())
+        today = self.clock.today()
+        if key not in self._contexts or fresh:
+            values = None if fresh else self.cache.get((owner.id, wf.id, today))
+            if values is None:
+                asker = actor_for(self.session, owner)
+                values = context_values(self.session, Asker(asker.account, asker.person), wf.id,
+                                        wf.context, today)
+                self.cache.put((owner.id, wf.id, today), values)
+            self._contexts[key] = Context(values, today)
         return self._contexts[key]
 
     def owned_by(self, actor: Actor) -> list[Submission]:
@@ -106,7 +114,7 @@ class Submissions:
             known = self._by_key(actor, idempotency_key, workflow_id)
             if known is not None:
                 return known, False
-        context = self.context(wf, actor.account)
+        context = self.context(wf, actor.account, fresh=True)
         outcome = engine.start(wf, context)
         scope = scope_of(wf, context)
         existing = self.session.scalars(select(Submission).where(
@@ -152,7 +160,7 @@ class Submissions:
     # -- changing ------------------------------------------------------------------------------
 
     def act(self, actor: Actor, row: Submission, action: Action,
-            revision: int | None = None) -> Outcome:
+            revision: int | None = None, fresh: bool = False) -> Outcome:
         if revision is not None and revision != row.revision:
             raise ApiProblem(409, "stale_revision", Message(
                 "Cette démarche a été modifiée entre-temps : rechargez-la.",
@@ -162,7 +170,7 @@ class Submissions:
         owner = self.session.get(Account, row.owner_id)
         assert owner is not None
         state = SubmissionState.from_json(row.state)
-        outcome = action(wf, state, self.context(wf, owner))
+        outcome = action(wf, state, self.context(wf, owner, fresh=fresh))
         if outcome.state != state:
             self._store(row, outcome.state)
         self.log(row, actor, outcome.event, _detail(outcome))

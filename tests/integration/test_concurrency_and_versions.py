@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,18 @@ def test_changing_a_definition_without_a_new_version_is_refused(settings, defini
                     "utf-8")
     with pytest.raises(CatalogError, match="bump `version`"):
         create_app(replace(settings, definitions_dir=definitions_copy))
+
+
+def test_submit_reads_the_registry_afresh_when_the_campaign_closed(app):
+    from sqlalchemy import update
+
+    from web.db.models import Campaign
+
+    who = member(app)
+    api = Api(app.test_client()).login(who.identifier, who.password)
+    sid = _ready_to_submit(api)  # the context is now cached for the next steps
+    with app.extensions["csm"].sessions.begin() as s:
+        s.execute(update(Campaign).values(closes_on=date(2026, 11, 22)))
+    r = api.act(sid, "submit")
+    assert r.status_code == 403 and r.json["code"] == "campaign_closed"
+    assert api.get(f"/api/v1/submissions/{sid}").json["status"] == "draft"

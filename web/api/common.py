@@ -30,7 +30,7 @@ def db() -> Session:
 
 
 def submissions() -> Submissions:
-    return Submissions(db(), services().catalog, services().clock)
+    return Submissions(db(), services().catalog, services().clock, services().contexts)
 
 
 def _reject_constant(name: str) -> Any:

@@ -58,13 +58,13 @@ def _revision(body: Any) -> int | None:
 
 
 def _run(submission_id: str, action: Action, revision: int | None,
-         idempotent_submit: bool = False) -> dict[str, Any]:
+         idempotent_submit: bool = False, fresh: bool = False) -> dict[str, Any]:
     service, me = submissions(), actor()
     row = service.load(me, submission_id, for_update=True)
     if row.owner_id != me.account.id:
         raise ApiProblem(404, "not_found", NOT_FOUND)
     try:
-        service.act(me, row, action, revision)
+        service.act(me, row, action, revision, fresh=fresh)
         db().commit()
     except StaleDataError as error:
         db().rollback()
@@ -115,7 +115,8 @@ def act(submission_id: str, action: str) -> dict[str, Any]:
     body = json_body(required=False)
     fn, with_context = _ACTIONS[action]
     return _run(submission_id, _simple(fn, with_context), _revision(body),
-                idempotent_submit=action == "submit")
+                idempotent_submit=action == "submit",
+                fresh=action in ("submit", "amend"))  # decisions read the registry afresh
 
 
 @bp.post("/submissions/<submission_id>/documents/<name>")
