@@ -39,6 +39,8 @@ class ApiProblem(Exception):
 
 
 NOT_FOUND = Message("Cette ressource n'existe pas.", "This resource does not exist.")
+STALE = Message("Cette démarche a été modifiée entre-temps : rechargez-la.",
+                "This procedure was changed in the meantime: reload it.")
 
 _TITLES = {
     400: Message("Requête invalide", "Bad request"),

@@ -31,7 +31,7 @@ from web.db.models import (
     Submission,
     SubmissionEvent,
 )
-from web.errors import NOT_FOUND, ApiProblem
+from web.errors import NOT_FOUND, STALE, ApiProblem
 
 Action = Callable[[Workflow, SubmissionState, Context], Outcome]
 
@@ -162,10 +162,7 @@ class Submissions:
     def act(self, actor: Actor, row: Submission, action: Action,
             revision: int | None = None, fresh: bool = False) -> Outcome:
         if revision is not None and revision != row.revision:
-            raise ApiProblem(409, "stale_revision", Message(
-                "Cette démarche a été modifiée entre-temps : rechargez-la.",
-                "This procedure was changed in the meantime: reload it."),
-                revision=row.revision)
+            raise ApiProblem(409, "stale_revision", STALE, revision=row.revision)
         wf = self.definition(row)
         owner = self.session.get(Account, row.owner_id)
         assert owner is not None

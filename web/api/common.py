@@ -11,7 +11,7 @@ from flask import current_app, g, request
 from sqlalchemy.orm import Session
 
 from engine import Message
-from web.errors import ApiProblem
+from web.errors import NOT_FOUND, ApiProblem
 from web.services import Services
 from web.submissions import Actor, Submissions
 from web.tokens import account_for
@@ -88,8 +88,7 @@ def staff_only(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not actor().is_staff:
-            raise ApiProblem(404, "not_found", Message(
-                "Cette ressource n'existe pas.", "This resource does not exist."))
+            raise ApiProblem(404, "not_found", NOT_FOUND)
         return view(*args, **kwargs)
 
     return cast(F, wrapper)

@@ -16,7 +16,7 @@ from engine import runtime as engine
 from web.api.common import actor, authenticated, db, json_body, staff_only, submissions
 from web.api.serialize import submission_json
 from web.db.models import Account, Submission
-from web.errors import ApiProblem
+from web.errors import STALE, ApiProblem
 from web.i18n import current_language
 
 bp = Blueprint("staff", __name__)
@@ -92,9 +92,7 @@ def transition(submission_id: str) -> dict[str, Any]:
         db().commit()
     except StaleDataError as error:
         db().rollback()
-        raise ApiProblem(409, "stale_revision", Message(
-            "Ce dossier a été modifié entre-temps : rechargez-le.",
-            "This case was changed in the meantime: reload it.")) from error
+        raise ApiProblem(409, "stale_revision", STALE) from error
     except Exception:
         db().rollback()
         raise

@@ -13,15 +13,13 @@ from engine import Message, SubmissionState
 from engine import runtime as engine
 from web.api.common import actor, authenticated, db, json_body, submissions
 from web.api.serialize import step_json, submission_json
-from web.errors import NOT_FOUND, ApiProblem
+from web.errors import NOT_FOUND, STALE, ApiProblem
 from web.i18n import current_language
 from web.pdf import Receipt, ReceiptLine, ReceiptSection, render_receipt_pdf
 from web.submissions import Action
 
 bp = Blueprint("submissions", __name__)
 
-STALE = Message("Cette démarche a été modifiée entre-temps : rechargez-la.",
-                "This procedure was changed in the meantime: reload it.")
 
 
 @bp.get("/submissions")
