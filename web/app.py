@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, g, request
+from flask_wtf.csrf import CSRFProtect
 
 from web.catalog import Catalog
 from web.clock import Clock
@@ -13,6 +14,7 @@ from web.contexts import PROVIDERS
 from web.db.migrate import is_current, upgrade
 from web.db.session import make_engine, make_sessions
 from web.errors import register_error_handlers
+from web.i18n import init_babel
 from web.passwords import Passwords
 from web.services import Services
 from web.settings import Settings
@@ -23,7 +25,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(SECRET_KEY=settings.secret_key,
                       MAX_CONTENT_LENGTH=settings.max_request_bytes,
-                      JSON_SORT_KEYS=False)
+                      JSON_SORT_KEYS=False,
+                      SESSION_COOKIE_NAME="csm_session", SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=settings.environment == "production",
+                      WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+                      )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if settings.database_url.startswith("sqlite:///"):
@@ -49,13 +56,18 @@ def create_app(settings: Settings | None = None) -> Flask:
                                      contexts=ContextCache(settings.context_cache_seconds))
     register_error_handlers(app)
     _register_headers(app)
+    init_babel(app)
 
     from web.api import bp as api_bp
     from web.cli import register_cli
-    from web.home import bp as home_bp
+    from web.portal import bp as portal_bp
 
     app.register_blueprint(api_bp)
-    app.register_blueprint(home_bp)
+    app.register_blueprint(portal_bp)
+    csrf = CSRFProtect(app)
+    for name, blueprint in app.blueprints.items():
+        if name.split(".")[0] == "api":  # bearer tokens, never cookies: nothing to forge
+            csrf.exempt(blueprint)
     register_cli(app)
 
     @app.teardown_appcontext
@@ -67,19 +79,27 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
+PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self';"
+            " form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+"""Pages: styles and images from the app itself, no script, no inline style, no framing."""
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
 def _register_headers(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
+        html = response.mimetype == "text/html"
         headers: dict[str, Any] = {
             "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "strict-origin-when-cross-origin",
+            "Referrer-Policy": "same-origin",
             "X-Frame-Options": "DENY",
             "Cross-Origin-Opener-Policy": "same-origin",
-            "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+            "Content-Security-Policy": PAGE_CSP if html else API_CSP,
         }
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         if request.path.startswith("/api/"):
-            response.headers["Cache-Control"] = "no-store"
             response.headers.setdefault("Vary", "Accept-Language, Authorization")
+        if not request.path.startswith("/static/"):
+            response.headers["Cache-Control"] = "no-store"  # pages and answers are personal
         return response

@@ -11,7 +11,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Flask, Response, g, json, request
+from flask import Flask, Response, g, json, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine import ActionRefused, EngineError, FieldError, Message, NotAvailable, StepInvalid
@@ -61,6 +62,8 @@ def problem(status: int, code: str, message: Message, errors: Sequence[FieldErro
             headers: dict[str, str] | None = None, **extra: Any) -> Response:
     lang = current_language()
     title = _TITLES.get(status, Message("Erreur", "Error")).text(lang)
+    if not request.path.startswith("/api/"):
+        return _page(status, title, message.text(lang), headers)
     body: dict[str, Any] = {"type": f"about:blank#{code}", "title": title, "status": status,
                             "code": code, "detail": message.text(lang), **extra}
     if errors:
@@ -69,6 +72,19 @@ def problem(status: int, code: str, message: Message, errors: Sequence[FieldErro
     response = Response(json.dumps(body, ensure_ascii=False), status=status,
                         mimetype="application/problem+json")
     response.headers["Content-Language"] = lang
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _page(status: int, title: str, detail: str, headers: dict[str, str] | None) -> Response:
+    """The same error as a page, for people; a bare one if even the page cannot be drawn."""
+    try:
+        body = render_template("error.html", status=status, title=title, detail=detail)
+    except Exception:  # noqa: BLE001 - the error page must never fail in its turn
+        log.exception("error page could not be rendered")
+        body = f"<!doctype html><title>{status}</title><h1>{status}</h1>"
+    response = Response(body, status=status, mimetype="text/html")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -89,6 +105,10 @@ _HTTP_MESSAGES = {
     405: Message("Cette méthode n'est pas permise ici.", "This method is not allowed here."),
     413: Message("La requête dépasse la taille permise.", "The request is larger than allowed."),
 }
+CSRF_FAILED = Message("Votre session a expiré ou le formulaire n'est plus valide : revenez à la"
+                      " page précédente, rechargez-la et recommencez.",
+                      "Your session expired or the form is no longer valid: go back, reload"
+                      " the page and try again.")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -104,6 +124,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(EngineError)
     def _engine_error(error: EngineError) -> Response:
         return _api_problem(from_engine(error))
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError) -> Response:
+        return problem(400, "csrf_failed", CSRF_FAILED)
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

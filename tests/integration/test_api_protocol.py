@@ -61,6 +61,6 @@ def test_every_change_is_logged_with_who_and_what_but_not_the_answers(client):
     assert answered.detail == {"status": "draft", "step": "situation", "answered": "terms"}
 
 
-def test_the_home_page_points_at_the_api(client):
+def test_the_home_page_sends_a_visitor_to_the_login_page(client):
     r = client.get("/")
-    assert r.status_code == 200 and "/api/v1/openapi.json" in r.get_data(as_text=True)
+    assert r.status_code == 302 and r.headers["Location"].endswith("/login")

@@ -7,30 +7,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import current_app, g, request
-from sqlalchemy.orm import Session
+from flask import g, request
 
 from engine import Message
+from web.current import db, services, submissions
 from web.errors import NOT_FOUND, ApiProblem
-from web.services import Services
-from web.submissions import Actor, Submissions
+from web.submissions import Actor
 from web.tokens import account_for
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def services() -> Services:
-    return cast(Services, current_app.extensions["csm"])
-
-
-def db() -> Session:
-    if "db" not in g:
-        g.db = services().sessions()
-    return cast(Session, g.db)
-
-
-def submissions() -> Submissions:
-    return Submissions(db(), services().catalog, services().clock, services().contexts)
 
 
 def _reject_constant(name: str) -> Any:
@@ -92,3 +77,6 @@ def staff_only(view: F) -> F:
         return view(*args, **kwargs)
 
     return cast(F, wrapper)
+
+__all__ = ["actor", "authenticated", "bearer_token", "db", "json_body", "services", "staff_only",
+           "submissions"]

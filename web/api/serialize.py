@@ -8,16 +8,8 @@ from flask import url_for
 
 from engine import SubmissionState, Workflow, member_actions
 from web.db.models import Submission
+from web.labels import status_label
 from web.submissions import Submissions
-
-
-def status_label(wf: Workflow, status: str, lang: str) -> str:
-    labels = {"draft": ("Brouillon", "Draft"), "cancelled": ("Annulée", "Cancelled")}
-    if status in labels:
-        fr, en = labels[status]
-        return en if lang == "en" else fr
-    text = wf.lifecycle.states.get(status)
-    return text.text(lang) if text else status
 
 
 def submission_json(service: Submissions, row: Submission, lang: str,

@@ -1,0 +1,12 @@
+"""The member portal: HTML pages rendered from the workflow definitions (see web/README.md).
+
+Every procedure is shown by the same views and templates: a new workflow YAML needs no new page.
+"""
+
+from flask import Blueprint
+
+bp = Blueprint("portal", __name__)
+
+from web.portal import auth, home, pages, steps  # noqa: E402,F401 - registers the routes
+
+__all__ = ["bp"]

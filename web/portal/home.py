@@ -1,0 +1,41 @@
+"""The portal home: the procedures open to the member (and why the others are closed), and the
+member's own submissions with their status."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from engine import unavailable
+from web.current import submissions
+from web.i18n import current_language
+from web.labels import status_label
+from web.portal import bp
+from web.portal.signin import current_actor
+
+
+@bp.get("/")
+def home() -> Response | str:
+    me = current_actor()
+    if me is None:
+        return redirect(url_for("portal.login"))
+    service, lang = submissions(), current_language()
+    mine = service.owned_by(me)
+    procedures = []
+    for wf in service.catalog.all_current():
+        if wf.audience != me.account.kind:
+            continue
+        failed = unavailable(wf, service.context(wf, me.account))
+        procedures.append({
+            "id": wf.id, "title": wf.title.text(lang),
+            "description": wf.description.text(lang) if wf.description else None,
+            "reason": None if failed is None else failed.message.text(lang)})
+    rows = []
+    for row in mine:
+        if row.status == "cancelled":
+            continue
+        wf = service.definition(row)
+        rows.append({"id": row.id, "title": wf.title.text(lang), "status": row.status,
+                     "status_label": status_label(wf, row.status, lang),
+                     "updated_at": row.updated_at, "receipt": row.receipt_number})
+    return render_template("portal/home.html", procedures=procedures, rows=rows)
