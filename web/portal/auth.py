@@ -20,7 +20,7 @@ from web.portal.signin import current_actor, safe_next, sign_in, sign_out
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
 
-class LoginForm(FlaskForm):
+class LoginForm(FlaskForm):  # type: ignore[misc]
     identifier = StringField(validators=[InputRequired(), Length(max=MAX_IDENTIFIER)])
     password = PasswordField(validators=[InputRequired(), Length(max=MAX_PASSWORD)])
 
