@@ -20,6 +20,7 @@ from engine.runtime import (
     StepInvalid,
     member_actions,
     path,
+    planned_path,
     scope_of,
     unavailable,
 )
@@ -30,5 +31,6 @@ __all__ = [
     "Form", "LoadResult", "Message", "NotAvailable", "Outcome", "Problem", "Report", "ReviewLine",
     "ReviewSection", "Step", "StepInvalid", "SubmissionState", "Text", "Workflow",
     "YamlError", "compile_bundle", "condition_env", "load_definitions", "member_actions", "path",
+    "planned_path",
     "review", "scope_of", "unavailable",
 ]

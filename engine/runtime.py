@@ -105,6 +105,29 @@ def path(wf: Workflow, data: Answers, context: Context) -> list[str]:
     raise RuntimeError("a checked workflow cannot loop")  # checks refuse such definitions
 
 
+def planned_path(wf: Workflow, data: Answers, context: Context) -> list[str]:
+    """The steps the member is expected to go through, for a progress indicator: the answered
+    part as :func:`path` finds it, then, from the first unanswered step, each step's default way
+    on (its ``next`` without condition). Decisions always use :func:`path`."""
+    values = values_of(data, context)
+    found: list[str] = []
+    name = wf.start
+    for _ in range(len(wf.steps) + 1):
+        step = wf.steps[name]
+        if not skipped(step, values):
+            found.append(name)
+            if step.review:
+                return found
+        if name in data:
+            name = wf.machines.next_step(name, values)
+        else:
+            default = next((t.to for t in step.next if t.when is None), None)
+            if default is None:
+                return found
+            name = default
+    raise RuntimeError("a checked workflow cannot loop")
+
+
 def _editable(wf: Workflow, state: SubmissionState) -> None:
     if state.status == DRAFT:
         return

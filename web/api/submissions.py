@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response
@@ -15,7 +14,7 @@ from web.api.common import actor, authenticated, db, json_body, submissions
 from web.api.serialize import step_json, submission_json
 from web.errors import NOT_FOUND, STALE, ApiProblem
 from web.i18n import current_language
-from web.pdf import Receipt, ReceiptLine, ReceiptSection, render_receipt_pdf
+from web.receipts import receipt_download
 from web.submissions import Action
 
 bp = Blueprint("submissions", __name__)
@@ -139,20 +138,9 @@ def open_document(submission_id: str, name: str) -> dict[str, Any]:
 def receipt_pdf(submission_id: str) -> Response:
     service = submissions()
     row = service.load(actor(), submission_id)
-    found = service.latest_receipt(row)
-    if found is None:
+    response = receipt_download(service, row, current_language())
+    if response is None:
         raise ApiProblem(404, "no_receipt", Message(
             "Aucun accusé de réception : la démarche n'a pas été transmise.",
             "No receipt: the procedure has not been submitted."))
-    lang = current_language()
-    content = found.content
-    receipt = Receipt(
-        lang=lang, procedure=content["procedure"][lang], receipt_number=content["number"],
-        submitted_at=datetime.fromisoformat(content["submitted_at"]), person=content["person"],
-        sections=tuple(ReceiptSection(s["title"], tuple(ReceiptLine(a, b) for a, b in s["lines"]))
-                       for s in content["sections"][lang]),
-        amended=bool(content["amended"]))
-    pdf = render_receipt_pdf(receipt)
-    filename = f"{content['number']}.pdf"
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'})
+    return response

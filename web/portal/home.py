@@ -3,6 +3,8 @@ member's own submissions with their status."""
 
 from __future__ import annotations
 
+import secrets
+
 from flask import redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
@@ -38,4 +40,5 @@ def home() -> Response | str:
         rows.append({"id": row.id, "title": wf.title.text(lang), "status": row.status,
                      "status_label": status_label(wf, row.status, lang),
                      "updated_at": row.updated_at, "receipt": row.receipt_number})
-    return render_template("portal/home.html", procedures=procedures, rows=rows)
+    return render_template("portal/home.html", procedures=procedures, rows=rows,
+                           start_key=secrets.token_urlsafe(16))

@@ -1,20 +1,33 @@
-"""A submission's own page (confirmation, status, amend), its receipt, its documents."""
+"""A submission's own page (confirmation, status, answers, amend), its receipt, its documents."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import abort
+from flask import redirect, render_template, url_for
 from flask_babel import format_datetime
 from werkzeug.wrappers import Response
 
+from engine import Message, SubmissionState, member_actions, review
+from web.current import submissions
+from web.errors import NOT_FOUND, ApiProblem
+from web.i18n import current_language
+from web.labels import status_label
 from web.portal import bp
 from web.portal.signin import member_required
+from web.portal.steps import owned, step_url
+from web.receipts import receipt_download
+
+SUBMITTED = Message("Votre démarche a bien été transmise.", "Your procedure has been submitted.")
+NOT_AMENDABLE = Message("Votre démarche est en cours de traitement et ne peut plus être modifiée :"
+                        " pour toute modification, contactez le service.",
+                        "Your procedure is being processed and can no longer be changed: to"
+                        " change it, contact the service.")
 
 
 @bp.app_template_filter("datetime_local")
 def datetime_local(value: datetime | str | None) -> str:
-    """A moment in the fund's time zone, written the reader's way."""
+    """A moment in the fund's time zone (Europe/Monaco), written the reader's way."""
     if value is None:
         return ""
     if isinstance(value, str):
@@ -24,11 +37,56 @@ def datetime_local(value: datetime | str | None) -> str:
 
 @bp.get("/submissions/<submission_id>")
 @member_required
-def submission(submission_id: str) -> Response:
-    abort(404)
+def submission(submission_id: str) -> Response | str:
+    """A draft resumes at its step; a submitted procedure shows its status and answers."""
+    service, lang = submissions(), current_language()
+    row = owned(service, submission_id)
+    wf = service.definition(row)
+    state = SubmissionState.from_json(row.state)
+    actions = member_actions(wf, state)
+    if "answer" in actions:
+        return redirect(step_url(row, state.step))
+    if row.status == "cancelled":
+        raise ApiProblem(404, "not_found", NOT_FOUND)
+    answers = state.submitted or {}
+    sections = review(wf, answers, list(answers), lang)
+    closed = row.status in wf.lifecycle.states and "amend" not in actions
+    return render_template(
+        "portal/submission.html", row=row, wf_title=wf.title.text(lang), sections=sections,
+        status_label=status_label(wf, row.status, lang), can_amend="amend" in actions,
+        confirmation=wf.message("submitted", SUBMITTED).text(lang)
+        if row.status == wf.lifecycle.initial else None,
+        closed_message=wf.message("not_amendable", NOT_AMENDABLE).text(lang) if closed else None)
 
 
 @bp.get("/submissions/<submission_id>/receipt.pdf")
 @member_required
 def receipt(submission_id: str) -> Response:
-    abort(404)
+    service = submissions()
+    row = owned(service, submission_id)
+    response = receipt_download(service, row, current_language())
+    if response is None:
+        raise ApiProblem(404, "no_receipt", Message(
+            "Aucun accusé de réception : la démarche n'a pas été transmise.",
+            "No receipt: the procedure has not been submitted."))
+    return response
+
+
+@bp.get("/submissions/<submission_id>/documents/<name>")
+@member_required
+def document(submission_id: str, name: str) -> str:
+    """A document of the procedure (e.g. its terms of use). Opening it is recorded by the step
+    page's button, which leads here."""
+    service, lang = submissions(), current_language()
+    row = owned(service, submission_id)
+    wf = service.definition(row)
+    found = wf.documents.get(name)
+    if found is None:
+        raise ApiProblem(404, "not_found", NOT_FOUND)
+    state = SubmissionState.from_json(row.state)
+    back = step_url(row, state.step) if state.step else \
+        url_for("portal.submission", submission_id=row.id)
+    return render_template("portal/document.html", row=row, wf_title=wf.title.text(lang),
+                           title=found.title.text(lang),
+                           paragraphs=[p for p in found.body.text(lang).split("\n") if p.strip()],
+                           back=back)

@@ -1,0 +1,236 @@
+"""WTForms classes built from the form definitions, and the way between a page and the engine.
+
+One class per form and language, built the first time it is needed and kept (definitions never
+change once compiled). WTForms parses the posted fields (repeating groups included) and draws
+them; it validates nothing: the answers it reads are checked by the engine, exactly as the API
+checks them, and the engine's errors (JSON Pointers) are placed back next to their fields.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, FieldList, FormField
+from wtforms import Form as WTForm
+
+from engine import FieldError, Form
+from web.portal.fields import FIELD_TYPES, MISSING, Spec, widget_of
+
+
+class StepForm(WTForm):  # type: ignore[misc]
+    """The base of every generated form. CSRF is checked for every POST by CSRFProtect."""
+
+
+_CLASSES: dict[tuple[int, str], tuple[Form, type[StepForm]]] = {}
+_LOCK = threading.Lock()
+
+
+def form_class(form: Form, lang: str) -> type[StepForm]:
+    key = (id(form), lang)
+    found = _CLASSES.get(key)
+    if found is None or found[0] is not form:
+        with _LOCK:
+            found = (form, _build(form.fields, form.schema, lang, form.name))
+            _CLASSES[key] = found
+    return found[1]
+
+
+def _text(spec: Spec, key: str, lang: str) -> str:
+    value = spec.get(key)
+    return str(value[lang]) if isinstance(value, Mapping) else ""
+
+
+def _build(fields: Mapping[str, Spec], schema: Mapping[str, Any], lang: str,
+           name: str) -> type[StepForm]:
+    attrs: dict[str, Any] = {}
+    properties = schema.get("properties", {})
+    for field_name, spec in fields.items():
+        sub = properties.get(field_name, {})
+        widget = widget_of(spec, sub)
+        common = {"label": _text(spec, "label", lang), "description": _text(spec, "help", lang)}
+        if widget == "repeat":
+            item_class = _build(spec.get("items", {}), sub.get("items", {}), lang,
+                                f"{name}_{field_name}")
+            attrs[field_name] = FieldList(FormField(item_class), max_entries=sub.get("maxItems"),
+                                          **common)
+        else:
+            attrs[field_name] = FIELD_TYPES[widget].build(spec, sub, lang, common)
+    return type(f"{name}_{lang}", (StepForm,), attrs)
+
+
+# -- page -> answers -> page ---------------------------------------------------------------------
+
+def read_answers(form: WTForm, fields: Mapping[str, Spec],
+                 schema: Mapping[str, Any]) -> dict[str, Any]:
+    """What the member wrote, as the answers the engine checks (left-out answers omitted)."""
+    answers: dict[str, Any] = {}
+    properties = schema.get("properties", {})
+    for name, spec in fields.items():
+        sub = properties.get(name, {})
+        widget = widget_of(spec, sub)
+        bound = form[name]
+        if widget == "repeat":
+            answers[name] = [read_answers(entry.form, spec.get("items", {}), sub.get("items", {}))
+                             for entry in bound.entries]
+            continue
+        value = FIELD_TYPES[widget].read(bound.data, sub)
+        if value is not MISSING:
+            answers[name] = value
+    return answers
+
+
+def shown_answers(answers: Mapping[str, Any] | None, fields: Mapping[str, Spec],
+                  schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored answers as the form's ``data``, to fill the page in again."""
+    data: dict[str, Any] = {}
+    answers = answers if isinstance(answers, Mapping) else {}
+    properties = schema.get("properties", {})
+    for name, spec in fields.items():
+        if name not in answers:
+            continue
+        sub = properties.get(name, {})
+        widget = widget_of(spec, sub)
+        value = answers[name]
+        if widget == "repeat":
+            data[name] = [shown_answers(item, spec.get("items", {}), sub.get("items", {}))
+                          for item in value] if isinstance(value, list) else []
+        else:
+            data[name] = FIELD_TYPES[widget].show(value)
+    return data
+
+
+def make_form(form: Form, lang: str, formdata: MultiDict[str, Any] | None = None,
+              answers: Mapping[str, Any] | None = None) -> StepForm:
+    cls = form_class(form, lang)
+    if formdata is not None:
+        return cls(formdata=formdata)
+    return cls(data=shown_answers(answers, form.fields, form.schema))
+
+
+# -- adding and removing elements of a repeating group (no JavaScript needed) ---------------------
+
+@dataclass(frozen=True)
+class ListChange:
+    form: StepForm
+    focus: str | None
+    """The id of the field to focus on: the first field of an added element."""
+
+
+def change_list(form: Form, lang: str, bound: StepForm, action: str) -> ListChange | None:
+    """``add:children`` or ``remove:incomes-2`` applied to what the page holds; None when the
+    action names no list (or would go past the list's bounds)."""
+    kind, _, target = action.partition(":")
+    if kind not in ("add", "remove") or not target:
+        return None
+    data = bound.data
+    parts: list[str | int] = [int(p) if p.isdigit() else p for p in target.split("-")]
+    if kind == "remove":
+        if len(parts) < 2 or not isinstance(parts[-1], int):
+            return None
+        index, parts = parts[-1], parts[:-1]
+    holder, schema = _walk(data, form.schema, parts)
+    if not isinstance(holder, list):
+        return None
+    focus_index = None
+    if kind == "add":
+        limit = schema.get("maxItems")
+        if limit is not None and len(holder) >= limit:
+            return None
+        holder.append({})
+        focus_index = len(holder) - 1
+    else:
+        if not 0 <= index < len(holder):
+            return None
+        del holder[index]
+    changed = form_class(form, lang)(data=data)
+    focus = None
+    if focus_index is not None:
+        prefix = "-".join(str(p) for p in parts)
+        entry = _find(changed, f"{prefix}-{focus_index}")
+        if entry is not None:
+            first = next(iter(entry.form), None)
+            focus = None if first is None else anchor_of(first)
+    return ListChange(changed, focus)
+
+
+def _walk(data: Any, schema: Mapping[str, Any], parts: Sequence[str | int]) \
+        -> tuple[Any, Mapping[str, Any]]:
+    for part in parts:
+        if isinstance(part, int) and isinstance(data, list) and 0 <= part < len(data):
+            data, schema = data[part], schema.get("items", {})
+        elif isinstance(part, str) and isinstance(data, dict) and part in data:
+            data, schema = data[part], schema.get("properties", {}).get(part, {})
+        else:
+            return None, {}
+    return data, schema
+
+
+def _find(form: WTForm, name: str) -> Any:
+    for bound in form:
+        if bound.name == name:
+            return bound
+        if isinstance(bound, FieldList):
+            for entry in bound.entries:
+                if entry.name == name:
+                    return entry
+                found = _find(entry.form, name)
+                if found is not None:
+                    return found
+    return None
+
+
+# -- errors back to their fields -----------------------------------------------------------------
+
+def anchor_of(bound: Field) -> str:
+    """The id a link to this field should target: the first button of a group of radios."""
+    if bound.type == "RadioField":
+        return f"{bound.id}-0"
+    return str(bound.id)
+
+
+@dataclass
+class PlacedErrors:
+    by_field: dict[str, list[str]] = field(default_factory=dict)
+    summary: list[tuple[str, str]] = field(default_factory=list)
+    """(anchor, message) in the order of the page."""
+
+
+def place_errors(form: WTForm, errors: Sequence[FieldError], lang: str,
+                 top: str = "step-form") -> PlacedErrors:
+    placed = PlacedErrors()
+    for error in errors:
+        bound = _deepest(form, error.path)
+        message = error.message.text(lang)
+        if bound is None:
+            placed.summary.append((top, message))
+            placed.by_field.setdefault("", []).append(message)
+            continue
+        placed.by_field.setdefault(str(bound.id), []).append(message)
+        placed.summary.append((anchor_of(bound), message))
+    return placed
+
+
+def _deepest(form: WTForm, pointer: str) -> Field | None:
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+    found: Field | None = None
+    container: Any = form
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if not isinstance(container, WTForm) or part not in container:
+            break
+        found = container[part]
+        i += 1
+        if isinstance(found, FieldList) and i < len(parts) and parts[i].isdigit():
+            index = int(parts[i])
+            if index >= len(found.entries):
+                break
+            container = found.entries[index].form
+            i += 1
+        else:
+            break
+    return found
