@@ -24,6 +24,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import DateInput
 
 MISSING: Any = object()
@@ -124,8 +125,9 @@ def show_yes_no(value: Any) -> Any:
     return None if value is None else ("true" if value else "false")
 
 
-def _options(spec: Spec, lang: str) -> list[tuple[str, str]]:
-    return [(str(value), str(label[lang])) for value, label in spec.get("options", {}).items()]
+def _options(spec: Spec, lang: str) -> list[SelectChoice]:
+    return [SelectChoice(str(value), str(label[lang]))
+            for value, label in spec.get("options", {}).items()]
 
 
 class InfoField(Field):  # type: ignore[misc]
@@ -163,14 +165,14 @@ def _choices(cls: type[Field], blank: dict[str, str] | None = None) \
               common: dict[str, Any]) -> Field:
         choices = _options(spec, lang)
         if blank is not None:
-            choices = [("", blank[lang]), *choices]
+            choices = [SelectChoice("", blank[lang]), *choices]
         return cls(choices=choices, validate_choice=False, **common)
     return build
 
 
 def _yes_no(spec: Spec, schema: Mapping[str, Any], lang: str, common: dict[str, Any]) -> Field:
     labels = {"fr": ("Oui", "Non"), "en": ("Yes", "No")}[lang]
-    return RadioField(choices=[("true", labels[0]), ("false", labels[1])],
+    return RadioField(choices=[SelectChoice("true", labels[0]), SelectChoice("false", labels[1])],
                       validate_choice=False, **common)
 
 

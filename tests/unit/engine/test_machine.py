@@ -3,6 +3,7 @@ targets, status moves, ``MachineError`` translated, and no model left on the sha
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ LIFECYCLE = Lifecycle(initial="submitted", states={"submitted": Text("Transmise"
 
 @pytest.fixture(scope="module")
 def wf() -> Workflow:
-    result = load_definitions("/work/main")
+    result = load_definitions(str(Path(__file__).resolve().parents[3]))
     assert result.report.problems == []
     return result.current()["resource_declaration"]
 

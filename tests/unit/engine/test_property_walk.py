@@ -15,6 +15,7 @@ import math
 import re
 from datetime import date, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,7 +60,7 @@ PROPERTY = settings(max_examples=200, deadline=None,
 
 @cache
 def workflow() -> Workflow:
-    result = load_definitions("/work/main")
+    result = load_definitions(str(Path(__file__).resolve().parents[3]))
     assert result.report.problems == []
     return result.current()["resource_declaration"]
 

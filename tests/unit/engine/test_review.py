@@ -5,6 +5,7 @@ U+00A0 (no-break space) before the euro sign, so "18 000,00 €" never breaks ac
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -99,7 +100,7 @@ ENGLISH = [
 
 @pytest.fixture(scope="module")
 def wf() -> Workflow:
-    result = load_definitions("/work/main")
+    result = load_definitions(str(Path(__file__).resolve().parents[3]))
     assert result.report.problems == []
     return result.current()["resource_declaration"]
 

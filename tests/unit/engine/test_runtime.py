@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -78,7 +79,7 @@ NOT_AMENDABLE_EN = ("Your declaration has already been taken into account by the
 
 @pytest.fixture(scope="module")
 def wf() -> Workflow:
-    result = load_definitions("/work/main")
+    result = load_definitions(str(Path(__file__).resolve().parents[3]))
     assert result.report.problems == []
     return result.current()["resource_declaration"]
 

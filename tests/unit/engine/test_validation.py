@@ -5,6 +5,7 @@ SECURITY VAL-01: formats checked, NaN and infinities refused, sizes bounded, unk
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +28,7 @@ NAN_FR, NAN_EN = "Cette valeur n'est pas un nombre valide.", "This value is not 
 
 @pytest.fixture(scope="module")
 def wf() -> Workflow:
-    result = load_definitions("/work/main")
+    result = load_definitions(str(Path(__file__).resolve().parents[3]))
     assert result.report.problems == []
     return result.current()["resource_declaration"]
 
