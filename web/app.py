@@ -61,9 +61,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     from web.api import bp as api_bp
     from web.cli import register_cli
     from web.portal import bp as portal_bp
+    from web.portal.forms import prepare_forms
 
     app.register_blueprint(api_bp)
     app.register_blueprint(portal_bp)
+    prepare_forms(catalog.all_current())
     csrf = CSRFProtect(app)
     for name, blueprint in app.blueprints.items():
         if name.split(".")[0] == "api":  # bearer tokens, never cookies: nothing to forge

@@ -61,7 +61,8 @@ def register_cli(app: Flask) -> None:
         code = _import(Path(__file__).resolve().parent.parent / "demo" / "registry.yaml")
         if code:
             sys.exit(code)
-        click.echo(f"\nService: http://{host}:{port}/  (API: http://{host}:{port}/api/v1/)")
+        base = f"http://{host}:{port}"
+        click.echo(f"\nMember portal: {base}/  (JSON API: {base}/api/v1/)")
         click.echo("Demo logins (identifier / password):")
         for line in DEMO_LOGINS:
             click.echo(f"  {line}")

@@ -9,7 +9,7 @@ checks them, and the engine's errors (JSON Pointers) are placed back next to the
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,8 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Field, FieldList, FormField
 from wtforms import Form as WTForm
 
-from engine import FieldError, Form
+from engine import FieldError, Form, Workflow
+from web.i18n import LANGUAGES
 from web.portal.fields import FIELD_TYPES, MISSING, Spec, widget_of
 
 
@@ -37,6 +38,14 @@ def form_class(form: Form, lang: str) -> type[StepForm]:
             found = (form, _build(form.fields, form.schema, lang, form.name))
             _CLASSES[key] = found
     return found[1]
+
+
+def prepare_forms(workflows: Iterable[Workflow]) -> None:
+    """Build the classes of the current definitions at start-up, not on a member's request."""
+    for wf in workflows:
+        for form in wf.forms.values():
+            for lang in LANGUAGES:
+                form_class(form, lang)
 
 
 def _text(spec: Spec, key: str, lang: str) -> str:
