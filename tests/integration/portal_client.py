@@ -115,8 +115,8 @@ def form_values(form: Tag) -> list[tuple[str, str]]:
                 values.append((name, str(value) if value is not None
                                else _collapse(option.get_text(" "))))
         else:  # textarea
-            text = element.get_text()
-            values.append((name, text[1:] if text.startswith("\n") else text))
+            text = element.get_text()  # a browser drops the line break after <textarea>
+            values.append((name, text.removeprefix("\r\n").removeprefix("\n")))
     return values
 
 

@@ -64,8 +64,8 @@ def _build(fields: Mapping[str, Spec], schema: Mapping[str, Any], lang: str,
         if widget == "repeat":
             item_class = _build(spec.get("items", {}), sub.get("items", {}), lang,
                                 f"{name}_{field_name}")
-            attrs[field_name] = FieldList(FormField(item_class), max_entries=sub.get("maxItems"),
-                                          **common)
+            # no max_entries: too many elements are the engine's to refuse, as for the API
+            attrs[field_name] = FieldList(FormField(item_class), **common)
         else:
             attrs[field_name] = FIELD_TYPES[widget].build(spec, sub, lang, common)
     return type(f"{name}_{lang}", (StepForm,), attrs)

@@ -110,6 +110,8 @@ def step(submission_id: str, step: str) -> Response | str:
     row = owned(service, submission_id)
     wf = service.definition(row)
     state = SubmissionState.from_json(row.state)
+    if step not in wf.steps:
+        raise ApiProblem(404, "not_found", NOT_FOUND)
     if "answer" not in member_actions(wf, state):
         return redirect(url_for("portal.submission", submission_id=row.id))
     if step not in service.current_path(row):
@@ -125,7 +127,7 @@ def step(submission_id: str, step: str) -> Response | str:
 @member_required
 def answer(submission_id: str, step: str) -> Response | tuple[Response | str, int]:
     """Continue (answer the step), go back, open a document, or add or remove an element of a
-    repeating group (which only redraws the page)."""
+    repeating group (which only redraws the page, as does an action it does not know)."""
     service, lang = submissions(), current_language()
     row = owned(service, submission_id, for_update=True)
     wf = service.definition(row)
@@ -137,7 +139,8 @@ def answer(submission_id: str, step: str) -> Response | tuple[Response | str, in
     if form is None and action != "back":
         raise ApiProblem(404, "not_found", NOT_FOUND)
     bound = make_form(form, lang, formdata=request.form) if form else None
-    if form is not None and action.startswith(("add:", "remove:")):
+    known = action in ("continue", "back") or action.startswith(("open:", "add:", "remove:"))
+    if form is not None and (not known or action.startswith(("add:", "remove:"))):
         assert bound is not None
         changed = change_list(form, lang, bound, action)
         page = _step_page(service, row, wf, state, step, changed.form if changed else bound,
