@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 from flask_wtf.csrf import CSRFProtect
 
 from web.catalog import Catalog
@@ -23,12 +23,15 @@ from web.settings import Settings
 def create_app(settings: Settings | None = None) -> Flask:
     settings = (settings or Settings.from_env()).check()
     app = Flask(__name__, instance_relative_config=True)
+    production = settings.environment == "production"
     app.config.update(SECRET_KEY=settings.secret_key,
                       MAX_CONTENT_LENGTH=settings.max_request_bytes,
                       JSON_SORT_KEYS=False,
-                      SESSION_COOKIE_NAME="csm_session", SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_SECURE=settings.environment == "production",
+                      # production is served over HTTPS: the __Host- prefix pins the cookie
+                      SESSION_COOKIE_NAME="__Host-csm_session" if production else "csm_session",
+                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_SECURE=production,
+                      MAX_FORM_MEMORY_SIZE=64 * 1024, MAX_FORM_PARTS=400,
                       WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
                       )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -55,7 +58,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                                      passwords=Passwords(settings.password_hash_profile),
                                      contexts=ContextCache(settings.context_cache_seconds))
     register_error_handlers(app)
-    _register_headers(app)
+    _register_headers(app, production)
     init_babel(app)
 
     from web.api import bp as api_bp
@@ -87,7 +90,15 @@ PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; font-src 'sel
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 
 
-def _register_headers(app: Flask) -> None:
+def _register_headers(app: Flask, production: bool) -> None:
+    @app.before_request
+    def _refuse_cross_site_writes() -> None:
+        """Fetch Metadata: a browser says when a form was posted from another site; such a
+        request is refused before anything else, whatever its CSRF token (OWASP)."""
+        if request.method not in ("GET", "HEAD", "OPTIONS") and \
+                request.headers.get("Sec-Fetch-Site") == "cross-site":
+            abort(403)
+
     @app.after_request
     def _security_headers(response: Response) -> Response:
         html = response.mimetype == "text/html"
@@ -97,7 +108,10 @@ def _register_headers(app: Flask) -> None:
             "X-Frame-Options": "DENY",
             "Cross-Origin-Opener-Policy": "same-origin",
             "Content-Security-Policy": PAGE_CSP if html else API_CSP,
+            "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
         }
+        if production:
+            headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         if request.path.startswith("/api/"):

@@ -101,6 +101,8 @@ def from_engine(error: EngineError) -> ApiProblem:
 
 
 _HTTP_MESSAGES = {
+    403: Message("Cette demande vient d'un autre site : elle est refusée.",
+                 "This request comes from another site: it is refused."),
     404: NOT_FOUND,
     405: Message("Cette méthode n'est pas permise ici.", "This method is not allowed here."),
     413: Message("La requête dépasse la taille permise.", "The request is larger than allowed."),
