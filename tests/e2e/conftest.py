@@ -280,7 +280,9 @@ def phone_page(new_page: Callable[..., Page]) -> Page:
 @pytest.fixture
 def nojs_page(new_page: Callable[..., Page]) -> Page:
     """A desktop page with JavaScript turned off: every page must work without it."""
-    return new_page(**DESKTOP, java_script_enabled=False)
+    page = new_page(**DESKTOP, java_script_enabled=False)
+    page.csm_no_javascript = True  # type: ignore[attr-defined]  # read by check_a11y
+    return page
 
 
 # --- checks and pictures -----------------------------------------------------------------------
@@ -310,6 +312,9 @@ def check_a11y(request: pytest.FixtureRequest, _artifacts: _Artifacts
     axe = Axe()
 
     def check(page: Page, name: str) -> None:
+        if getattr(page, "csm_no_javascript", False):  # axe would wait forever
+            pytest.fail("check_a11y runs axe, which needs JavaScript: check the same URL in a"
+                        " page with JavaScript and the same cookies", pytrace=False)
         options = {"runOnly": {"type": "tag", "values": WCAG_TAGS},
                    "resultTypes": ["violations"]}
         results = axe.run(page, options=options)
