@@ -6,6 +6,7 @@ nothing; too many failures lock the account for a while.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import Message
-from web.db.models import Account
+from web.db.models import Account, LoginThrottle
 from web.services import Services
 
 BAD_CREDENTIALS = Message("Identifiant ou mot de passe incorrect.",
@@ -36,30 +37,45 @@ class LoggedIn:
     previous_login: datetime | None
 
 
+def throttle_key(identifier: str) -> str:
+    return hashlib.sha256(identifier.strip().lower().encode("utf-8")).hexdigest()
+
+
 def authenticate(session: Session, svc: Services, identifier: str,
                  password: str) -> LoggedIn:
-    """The account these credentials open, its previous login recorded; the caller commits."""
+    """The account these credentials open, its previous login recorded; the caller commits.
+
+    Failures are counted per identifier typed, known or not, in the database (so every app
+    process shares them); past ``login_max_failures`` the identifier is locked for a while.
+    """
     now = svc.clock.now()
     if len(identifier) > MAX_IDENTIFIER or len(password) > MAX_PASSWORD:
         svc.passwords.verify(None, password[:MAX_PASSWORD])
         raise LoginRefused("invalid_credentials", BAD_CREDENTIALS)
-    account = session.scalars(select(Account).where(
-        Account.identifier == identifier.strip())).first()
-    if account is not None and account.locked_until is not None and account.locked_until > now:
+    key = throttle_key(identifier)
+    throttle = session.get(LoginThrottle, key)
+    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
         svc.passwords.verify(None, password)  # same cost as any other answer
         raise LoginRefused("locked", LOCKED,
-                           int((account.locked_until - now).total_seconds()) + 1)
+                           int((throttle.locked_until - now).total_seconds()) + 1)
+    account = session.scalars(select(Account).where(
+        Account.identifier == identifier.strip())).first()
     if not svc.passwords.verify(account.password_hash if account else None, password) \
             or account is None:
-        if account is not None:
-            account.failed_logins += 1
-            if account.failed_logins >= svc.settings.login_max_failures:
-                account.locked_until = now + timedelta(minutes=svc.settings.login_lock_minutes)
-                account.failed_logins = 0
-            session.commit()
+        if throttle is None:
+            throttle = LoginThrottle(key=key, failures=0)
+            session.add(throttle)
+        throttle.failures += 1
+        throttle.last_failure_at = now
+        if throttle.failures >= svc.settings.login_max_failures:
+            throttle.locked_until = now + timedelta(minutes=svc.settings.login_lock_minutes)
+            throttle.failures = 0
+        session.commit()
         raise LoginRefused("invalid_credentials", BAD_CREDENTIALS)
+    if throttle is not None:
+        session.delete(throttle)
     previous = account.last_login_at
-    account.failed_logins, account.locked_until, account.last_login_at = 0, None, now
+    account.last_login_at = now
     if svc.passwords.needs_rehash(account.password_hash):
         account.password_hash = svc.passwords.hash(password)
     return LoggedIn(account, previous)

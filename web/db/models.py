@@ -15,6 +15,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -101,9 +102,8 @@ class Account(Base):
     email_validated: Mapped[bool] = mapped_column(Boolean, default=False)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     roles: Mapped[list[str]] = mapped_column(JsonType, default=list)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiToken(Base):
@@ -113,7 +113,95 @@ class ApiToken(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """The absolute end of the session or token."""
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(10), default="api")
+    """``api`` (bearer token) or ``page`` (a portal session: it also ends when idle)."""
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccountToken(Base):
+    """A single-use link sent to a person: e-mail validation, password reset."""
+
+    __tablename__ = "account_tokens"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the token (256 random bits): the token itself is never stored."""
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    """``email_validation`` or ``password_reset``"""
+    email: Mapped[str | None] = mapped_column(String(254))
+    """For a validation: the address the link was sent to (the one it validates)."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PasswordResetRequest(Base):
+    """At most one forgotten-password request per account and day: the primary key says so,
+    so two processes answering at once still send one message."""
+
+    __tablename__ = "password_reset_requests"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(10))
+    """``email`` or ``post``"""
+
+
+class LoginThrottle(Base):
+    """Failed logins per identifier typed (known or not), shared by every app process."""
+
+    __tablename__ = "login_throttles"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """SHA-256 of the identifier as typed, normalised (trimmed, lower case)."""
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginRecord(Base):
+    """A connection record: when, who, how it ended. Kept at most two years (purge command)."""
+
+    __tablename__ = "login_records"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    identifier: Mapped[str] = mapped_column(String(80))
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(20))
+    """``success``, ``refused`` (wrong identifier or password), ``locked``, ``throttled``"""
+    channel: Mapped[str] = mapped_column(String(10))
+    """``page`` or ``api``"""
+
+
+class OutboxMessage(Base):
+    """An e-mail to send, written in the transaction of the change it announces; a worker
+    delivers it over SMTP (or to the local mailbox) after the commit."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body_text: Mapped[str] = mapped_column(Text)
+    account_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+
+class Letter(Base):
+    """A letter queued for the post (initial password, forgotten password without e-mail):
+    its content is rendered to PDF on demand, staff mark it printed."""
+
+    __tablename__ = "letters"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    content: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class WorkflowVersion(Base):
