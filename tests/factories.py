@@ -24,7 +24,8 @@ class Member:
 
 def member(app: Flask, *, spouse: bool = False, children: int = 0, recipient: bool = True,
            children_section: bool = False, campaign_open: bool = True,
-           birth: date = date(1960, 5, 12)) -> Member:
+           birth: date = date(1960, 5, 12), email: str | None = "",
+           email_validated: bool = True, must_change_password: bool = False) -> Member:
     """A member of a household, with an account, and the current resource campaign."""
     services = app.extensions["csm"]
     n = next(_ids)
@@ -60,7 +61,9 @@ def member(app: Flask, *, spouse: bool = False, children: int = 0, recipient: bo
         identifier = f"{registration}-{birth:%d%m%Y}"
         account = Account(identifier=identifier, kind="member", person_id=person.id,
                           password_hash=services.passwords.hash(PASSWORD),
-                          email=f"m{n}@example.mc", email_validated=True, roles=[])
+                          email=f"m{n}@example.mc" if email == "" else email,
+                          email_validated=email_validated,
+                          must_change_password=must_change_password, roles=[])
         s.add(account)
         s.flush()
         return Member(identifier, PASSWORD, account.id, household.id)

@@ -68,6 +68,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     app.register_blueprint(api_bp)
     app.register_blueprint(portal_bp)
+    from web.mail.mailbox import register_mailbox  # /dev/mailbox: local backend, not production
+    register_mailbox(app, settings)
     prepare_forms(catalog.all_current())
     csrf = CSRFProtect(app)
     for name, blueprint in app.blueprints.items():

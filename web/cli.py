@@ -53,6 +53,67 @@ def register_cli(app: Flask) -> None:
         """Import persons, households, campaigns and accounts from a YAML or JSON file."""
         sys.exit(_import(file))
 
+    @app.cli.group("mail")
+    def mail() -> None:
+        """E-mail: deliver the outbox."""
+
+    @mail.command("send")
+    @click.option("--loop", is_flag=True, help="Keep delivering until SIGTERM or Ctrl-C.")
+    @click.option("--interval", default=10.0, show_default=True,
+                  type=click.FloatRange(min=0.1), help="Seconds between two passes (--loop).")
+    @click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1),
+                  help="Messages per pass.")
+    def mail_send(loop: bool, interval: float, limit: int) -> None:
+        """Deliver the due messages of the outbox (SMTP, or the local mailbox) and print what
+        was done."""
+        import threading
+
+        from web.mail.delivery import DeliveryReport, deliver_pending
+        from web.mail.worker import run_worker, stop_on_signals
+
+        services = _services()
+        if not loop:
+            report = deliver_pending(services.sessions, services.settings,
+                                     services.clock.now(), limit)
+            click.echo(report.as_text())
+            return
+
+        def _echo(report: DeliveryReport) -> None:
+            if report.handled or report.stopped:
+                click.echo(report.as_text())
+
+        stop = threading.Event()
+        click.echo(f"delivering every {interval:g} s ({services.settings.mail_backend});"
+                   " SIGTERM or Ctrl-C stops")
+        with stop_on_signals(stop):
+            run_worker(services.sessions, services.settings, services.clock.now, stop,
+                       interval, limit, on_report=_echo)
+        click.echo("stopped")
+
+    @app.cli.group("security")
+    def security() -> None:
+        """Connection records, sessions and tokens."""
+
+    @security.command("purge")
+    def security_purge() -> None:
+        """Delete connection records older than LOGIN_RECORDS_KEEP_DAYS, and sessions, tokens
+        and e-mail links dead for over DEAD_TOKENS_KEEP_DAYS; print what was removed."""
+        from web.login import purge_records
+        from web.tokens import purge
+
+        services = _services()
+        now, settings = services.clock.now(), services.settings
+        with services.sessions.begin() as session:
+            records = purge_records(session, now, settings)
+            tokens = purge(session, now, settings.dead_tokens_keep_days)
+        click.echo(f"login records older than {settings.login_records_keep_days} days:"
+                   f" {records.records} deleted")
+        click.echo(f"sessions and API tokens dead for over {settings.dead_tokens_keep_days}"
+                   f" days: {tokens.tokens} deleted")
+        click.echo(f"e-mail links used or expired over {settings.dead_tokens_keep_days}"
+                   f" days ago: {tokens.account_tokens} deleted")
+        click.echo(f"login counters with nothing left to count: {records.throttles} deleted")
+
     @app.cli.command("demo")
     @click.option("--host", default="127.0.0.1")
     @click.option("--port", default=5000, type=int)

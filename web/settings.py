@@ -33,7 +33,7 @@ class Settings:
     frozen_today: date | None = None
     """Pins today's date (FROZEN_TODAY=YYYY-MM-DD) for demos and tests."""
     token_ttl_hours: int = 12
-    """Lifetime of an API token."""
+    """Lifetime of an API token, and absolute lifetime of a page session."""
     max_request_bytes: int = 256 * 1024
     """Largest request body accepted (413 above)."""
     password_hash_profile: str = "default"  # noqa: S105 - a profile name, not a password
@@ -43,6 +43,40 @@ class Settings:
     login_max_failures: int = 10
     """Failed logins before an account is locked for ``login_lock_minutes``."""
     login_lock_minutes: int = 60
+    """How long a lock lasts; also how long a failure is remembered without another one."""
+    login_delay_after: int = 3
+    """Failures after which each attempt must wait 2^(failures - this) seconds after the last."""
+    login_delay_max_seconds: int = 60
+    """The longest such wait."""
+    password_policy: str = "fund_2024"  # noqa: S105 - a profile name
+    """``fund_2024`` (the fund's rule: 7 or 8 characters, no character three times in a row)
+    or ``recommended`` (15 to 128); the blocklist and personal data always apply."""
+    session_idle_minutes: int = 30
+    """A page session unused this long ends (its absolute lifetime is ``token_ttl_hours``)."""
+    login_records_keep_days: int = 730
+    """Connection records older than this are deleted by ``flask security purge``."""
+    dead_tokens_keep_days: int = 7
+    """Expired or revoked sessions and tokens, used or expired e-mail links, are kept this long
+    (for investigations) before ``flask security purge`` deletes them."""
+    mail_backend: str = "local"
+    """``local`` (embedded default: messages stay in the outbox, read at ``/dev/mailbox``) or
+    ``smtp`` (the ``mail send`` worker delivers them); production needs ``smtp``."""
+    mail_host: str = ""
+    """SMTP server the worker delivers to (needed with ``MAIL_BACKEND=smtp``)."""
+    mail_port: int = 25
+    """SMTP port: 25 (relay), 587 (``starttls``) or 465 (``ssl``) as a rule."""
+    mail_username: str = ""
+    """SMTP login, empty for none; in production only over ``starttls`` or ``ssl``."""
+    mail_password: str = field(default="", repr=False)
+    """SMTP password, from the environment or a secret store; never shown nor logged."""
+    mail_security: str = "none"
+    """``none``, ``starttls`` (upgrade a plain connection) or ``ssl`` (TLS from the start)."""
+    mail_from: str = "Caisses Sociales de Monaco <no-reply@caisses-sociales.mc>"
+    """The From header of every message; its domain also names the Message-IDs."""
+    mail_timeout_seconds: int = 30
+    """Network timeout of one SMTP connection."""
+    mail_max_attempts: int = 8
+    """Attempts per message (1 min, 2, 4... up to 1 h apart) before it is given up."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -78,6 +112,19 @@ class Settings:
         if self.environment not in ("development", "test", "production"):
             raise SettingsError(f"ENVIRONMENT must be development, test or production, "
                                 f"not {self.environment!r}")
+        from web.accounts.policy import PROFILES
+        if self.password_policy not in PROFILES:
+            raise SettingsError(f"PASSWORD_POLICY must be one of {', '.join(PROFILES)},"
+                                f" not {self.password_policy!r}")
+        if self.mail_backend not in ("local", "smtp"):
+            raise SettingsError(f"MAIL_BACKEND must be local or smtp, not {self.mail_backend!r}")
+        if self.mail_security not in ("none", "starttls", "ssl"):
+            raise SettingsError(f"MAIL_SECURITY must be none, starttls or ssl, "
+                                f"not {self.mail_security!r}")
+        if self.mail_backend == "smtp" and not self.mail_host:
+            raise SettingsError("MAIL_BACKEND=smtp needs MAIL_HOST")
+        if self.mail_max_attempts < 1:
+            raise SettingsError("MAIL_MAX_ATTEMPTS must be at least 1")
         if self.environment == "production":
             if len(self.secret_key) < 32:
                 raise SettingsError("SECRET_KEY must hold at least 32 characters in production")
@@ -87,4 +134,10 @@ class Settings:
                 raise SettingsError("FROZEN_TODAY is for demos and tests, not production")
             if self.password_hash_profile != "default":  # noqa: S105
                 raise SettingsError("PASSWORD_HASH_PROFILE=cheapest is for tests only")
+            if self.mail_backend != "smtp":
+                raise SettingsError("production sends mail over SMTP (MAIL_BACKEND=smtp and "
+                                    "MAIL_HOST), not to the local mailbox")
+            if self.mail_username and self.mail_security == "none":
+                raise SettingsError("MAIL_USERNAME needs MAIL_SECURITY=starttls or ssl in "
+                                    "production: no SMTP password in clear")
         return self

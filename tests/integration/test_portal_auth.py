@@ -7,6 +7,7 @@ codes and the messages of web/login.py and web/errors.py, which do not depend on
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -16,7 +17,7 @@ from flask.testing import FlaskClient
 from tests.factories import member, staff
 from tests.integration.portal_client import Page, Portal
 from web.errors import CSRF_FAILED, NOT_FOUND
-from web.login import BAD_CREDENTIALS, LOCKED
+from web.login import BAD_CREDENTIALS
 
 WRONG_PASSWORD = "Pas-le-bon-93"
 
@@ -327,20 +328,26 @@ def test_language_switch_stays_on_the_site(client: FlaskClient, target: str) -> 
 
 def test_too_many_failures_lock_the_account(app: Flask, client: FlaskClient) -> None:
     who = member(app)
-    limit = app.extensions["csm"].settings.login_max_failures
+    svc = app.extensions["csm"]
+    limit = svc.settings.login_max_failures
+    pause = timedelta(seconds=svc.settings.login_delay_max_seconds)  # past any delay
+    svc.clock.freeze()
     portal = Portal(client)
     for _ in range(limit - 1):
         assert portal.login(who.identifier, WRONG_PASSWORD).errors() == \
             [BAD_CREDENTIALS.text("fr")]
+        svc.clock.advance(pause)
     page = portal.login(who.identifier, who.password)  # one short of the limit: still opens
     assert (page.status, page.path) == (200, "/")
     portal.logout()
     for _ in range(limit):
         portal.login(who.identifier, WRONG_PASSWORD)
+        svc.clock.advance(pause)
     page = portal.login(who.identifier, who.password)
+    # locked: the right password is refused, with the very answer of a wrong one
     assert (page.status, page.path) == (400, "/login")
-    assert page.errors() == [LOCKED.text("fr")]
-    assert "Trop de tentatives" in page.text
+    assert page.errors() == [BAD_CREDENTIALS.text("fr")]
+    assert "Trop de tentatives" not in page.text
     assert not signed_in(portal)
 
 

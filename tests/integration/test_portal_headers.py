@@ -56,7 +56,8 @@ def test_production_cookie_is_host_prefixed_secure_and_pages_get_hsts():
         upgrade(engine)
         engine.dispose()
         app = create_app(Settings(environment="production", database_url=url,
-                                  secret_key=secrets.token_hex(32), definitions_dir=ROOT))
+                                  secret_key=secrets.token_hex(32), definitions_dir=ROOT,
+                                  mail_backend="smtp", mail_host="127.0.0.1"))
         client = app.test_client()
         r = client.get("/login", base_url="https://localhost")
         assert r.headers["Strict-Transport-Security"].startswith("max-age=63072000")

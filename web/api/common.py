@@ -49,17 +49,29 @@ UNAUTHENTICATED = Message("Connectez-vous pour accéder à ce service.",
                           "Log in to use this service.")
 
 
+ACCOUNT_NOT_READY = Message(
+    "Votre compte n'est pas encore prêt : sur le site, choisissez votre mot de passe et confirmez"
+    " votre adresse électronique ; vos services s'ouvriront ensuite.",
+    "Your account is not ready yet: on the website, choose your password and confirm your"
+    " e-mail address; your services will then open.")
+
+
 def authenticated(view: F) -> F:
-    """The caller's account from its bearer token, as ``g.actor``; 401 otherwise."""
+    """The caller's account from its bearer token, as ``g.actor``; 401 otherwise (unknown,
+    expired or revoked token, or a page session's token: only API tokens open the API)."""
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         token = bearer_token()
-        found = account_for(db(), token, services().clock.now()) if token else None
+        found = account_for(db(), token, services().clock.now(), kind="api") if token else None
         if found is None:
             raise ApiProblem(401, "unauthenticated", UNAUTHENTICATED,
                              headers={"WWW-Authenticate": 'Bearer realm="csm"'})
         g.actor = Actor(*found)  # holds the person: later lookups find it in the session
+        account = found[0]
+        if account.kind == "member" and request.endpoint != "api.auth.logout" and \
+                (account.must_change_password or not account.email_validated):
+            raise ApiProblem(403, "account_not_ready", ACCOUNT_NOT_READY)
         return view(*args, **kwargs)
 
     return cast(F, wrapper)

@@ -15,7 +15,7 @@ from web.current import db, services
 from web.i18n import LANGUAGES, current_language
 from web.login import MAX_IDENTIFIER, MAX_PASSWORD, LoginRefused, authenticate
 from web.portal import bp
-from web.portal.signin import current_actor, safe_next, sign_in, sign_out
+from web.portal.signin import current_actor, password_first, safe_next, sign_in, sign_out
 
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 
@@ -23,6 +23,11 @@ LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
 class LoginForm(FlaskForm):  # type: ignore[misc]
     identifier = StringField(validators=[InputRequired(), Length(max=MAX_IDENTIFIER)])
     password = PasswordField(validators=[InputRequired(), Length(max=MAX_PASSWORD)])
+
+
+@bp.before_request
+def _password_first() -> Response | None:
+    return password_first()  # type: ignore[no-any-return]
 
 
 @bp.app_context_processor

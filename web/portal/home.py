@@ -21,6 +21,9 @@ def home() -> Response | str:
     me = current_actor()
     if me is None:
         return redirect(url_for("portal.login"))
+    if me.account.kind == "member" and not me.account.email_validated:
+        return render_template("portal/home.html", procedures=[], rows=[], closed=True,
+                               start_key="")
     service, lang = submissions(), current_language()
     mine = service.owned_by(me)
     procedures = []
@@ -40,5 +43,5 @@ def home() -> Response | str:
         rows.append({"id": row.id, "title": wf.title.text(lang), "status": row.status,
                      "status_label": status_label(wf, row.status, lang),
                      "updated_at": row.updated_at, "receipt": row.receipt_number})
-    return render_template("portal/home.html", procedures=procedures, rows=rows,
+    return render_template("portal/home.html", procedures=procedures, rows=rows, closed=False,
                            start_key=secrets.token_urlsafe(16))

@@ -39,7 +39,8 @@ def test_production_refuses_unsafe_settings(env, message):
 
 def test_production_with_safe_settings_starts():
     settings = Settings.from_env({"ENVIRONMENT": "production", "SECRET_KEY": "k" * 40,
-                                  "DATABASE_URL": "postgresql+psycopg://h/db"}).check()
+                                  "DATABASE_URL": "postgresql+psycopg://h/db",
+                                  "MAIL_BACKEND": "smtp", "MAIL_HOST": "smtp.example.mc"}).check()
     assert settings.environment == "production"
 
 

@@ -1,0 +1,175 @@
+"""The member's account: profile, password change (forced at first login), e-mail address and
+its validation, forgotten password.
+
+Links sent by e-mail carry a token in their URL: those pages send ``Referrer-Policy:
+no-referrer`` and only a POST (a button the person presses) uses the token, so a mail scanner
+that opens links does not consume them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from web.accounts.links import EMAIL_VALIDATION, PASSWORD_RESET, peek
+from web.accounts.policy import policy
+from web.accounts.service import (
+    LINK_INVALID,
+    AccountRefused,
+    change_password,
+    confirm_email,
+    register_email,
+    request_reset,
+    reset_password,
+)
+from web.current import db, services
+from web.i18n import current_language
+from web.portal import bp
+from web.portal.signin import account_required, actor, current_actor, sign_in
+
+MAX_FIELD = 200
+
+
+def _field(name: str) -> str:
+    value = request.form.get(name, "")
+    return value[:MAX_FIELD] if isinstance(value, str) else ""
+
+
+def _refusal(refused: AccountRefused) -> dict[str, Any]:
+    lang = current_language()
+    return {"message": refused.message.text(lang), "code": refused.code,
+            "details": [p.message.text(lang) for p in refused.problems]}
+
+
+def _no_referrer(response: Response | str, status: int = 200) -> Response:
+    response = response if isinstance(response, Response) else Response(response, status,
+                                                                         mimetype="text/html")
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.get("/account")
+@account_required
+def profile() -> str:
+    me = actor()
+    return render_template("portal/account/profile.html", account=me.account,
+                           previous_login=session.get("previous_login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@account_required
+def password() -> Response | tuple[str, int] | str:
+    svc, me = services(), actor()
+    rules = policy(svc.settings.password_policy)
+    error = None
+    if request.method == "POST":
+        try:
+            change_password(db(), svc.passwords, rules, me.account, _field("current"),
+                            _field("new"), _field("confirm"), svc.clock.now())
+        except AccountRefused as refused:
+            db().rollback()
+            error = _refusal(refused)
+        else:
+            sign_in(me.account)  # every session ended: this one starts afresh (SESS-02)
+            db().commit()
+            flash(_("Your password has been changed. Your other sessions have been closed."),
+                  "success")
+            if not me.account.email_validated:
+                return redirect(url_for("portal.email"))
+            return redirect(url_for("portal.home"))
+    page = render_template("portal/account/password.html", error=error,
+                           forced=me.account.must_change_password,
+                           rules=rules.describe().text(current_language()))
+    return (page, 400) if error else page
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@account_required
+def email() -> Response | tuple[str, int] | str:
+    svc, me = services(), actor()
+    error = None
+    if request.method == "POST":
+        try:
+            register_email(db(), me.account, _field("email"), svc.clock.now(),
+                           url_for("portal.confirm_email_page", token="", _external=True))
+        except AccountRefused as refused:
+            db().rollback()
+            error = _refusal(refused)
+        else:
+            db().commit()
+            flash(_("A validation link has been sent to %(email)s. Open it to confirm your"
+                    " address.", email=me.account.email), "success")
+            return redirect(url_for("portal.email"))
+    page = render_template("portal/account/email.html", error=error, account=me.account,
+                           typed=_field("email") if error else "")
+    return (page, 400) if error else page
+
+
+@bp.get("/account/email/confirm/<token>")
+def confirm_email_page(token: str) -> Response:
+    valid = peek(db(), token, EMAIL_VALIDATION, services().clock.now()) is not None
+    page = render_template("portal/account/confirm_email.html", token=token, valid=valid)
+    return _no_referrer(page, 200 if valid else 410)
+
+
+@bp.post("/account/email/confirm/<token>")
+def confirm_email_action(token: str) -> Response:
+    account = confirm_email(db(), token, services().clock.now())
+    if account is None:
+        db().rollback()
+        page = render_template("portal/account/confirm_email.html", token=token, valid=False)
+        return _no_referrer(page, 410)
+    db().commit()
+    flash(_("Your e-mail address is confirmed: all your online services are open."), "success")
+    return _no_referrer(redirect(url_for("portal.home") if current_actor()
+                                 else url_for("portal.login")))
+
+
+@bp.route("/password/forgotten", methods=["GET", "POST"])
+def forgotten() -> Response | str:
+    """The same answer whatever happened (unknown identifier, already asked today, e-mail or
+    letter): nothing here tells whether an account exists."""
+    if request.method == "POST":
+        identifier = _field("identifier")
+        if identifier.strip():
+            svc = services()
+            request_reset(db(), identifier, svc.clock.today(), svc.clock.now(),
+                          url_for("portal.reset_page", token="", _external=True))
+            db().commit()
+        flash(_("If this identifier matches an account, a new password is on its way: by"
+                " e-mail when your address is confirmed, otherwise by post. Only one request"
+                " a day is taken into account."), "info")
+        return redirect(url_for("portal.login"))
+    return render_template("portal/account/forgotten.html")
+
+
+@bp.get("/password/reset/<token>")
+def reset_page(token: str) -> Response:
+    svc = services()
+    valid = peek(db(), token, PASSWORD_RESET, svc.clock.now()) is not None
+    page = render_template("portal/account/reset.html", token=token, valid=valid, error=None,
+                           rules=policy(svc.settings.password_policy).describe()
+                           .text(current_language()))
+    return _no_referrer(page, 200 if valid else 410)
+
+
+@bp.post("/password/reset/<token>")
+def reset_action(token: str) -> Response:
+    svc = services()
+    rules = policy(svc.settings.password_policy)
+    try:
+        reset_password(db(), svc.passwords, rules, token, _field("new"), _field("confirm"),
+                       svc.clock.now())
+    except AccountRefused as refused:
+        db().rollback()  # the link stays usable for another try
+        valid = refused.message != LINK_INVALID
+        page = render_template("portal/account/reset.html", token=token, valid=valid,
+                               error=_refusal(refused),
+                               rules=rules.describe().text(current_language()))
+        return _no_referrer(page, 400 if valid else 410)
+    db().commit()
+    flash(_("Your new password is saved. Log in with it."), "success")
+    return _no_referrer(redirect(url_for("portal.login")))
