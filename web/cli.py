@@ -150,5 +150,6 @@ DEMO_LOGINS = [  # the same as the header of demo/registry.yaml (a test keeps th
     "002490-12051960 / Moulins7   Alain Dupont: spouse and children, declaration open",
     "123456-03091985 / Condam1n   Marie Rossi: single, no children section",
     "654321-21011970 / Larvott0   Paul Martin: not sent the questionnaire",
+    "210987-17041990 / Ostende4   Lucie Bianchi: first login (letter), must choose a password",
     "agent.immat     / Imm4tric   staff, Service Immatriculation",
 ]

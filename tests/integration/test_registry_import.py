@@ -31,7 +31,8 @@ from web.registry.loading import JSON_MAX_BYTES
 
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "registry.yaml"
 DEMO_PASSWORDS = {"002490-12051960": "Moulins7", "123456-03091985": "Condam1n",
-                  "654321-21011970": "Larvott0", "agent.immat": "Imm4tric"}
+                  "654321-21011970": "Larvott0", "210987-17041990": "Ostende4",
+                  "agent.immat": "Imm4tric"}
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = [pytest.param("sqlite", id="sqlite")] + (
     [pytest.param("postgresql", id="postgresql", marks=pytest.mark.pg)] if PG_URL else [])
@@ -79,11 +80,11 @@ def test_the_demo_file_imports_with_its_counts(sessions, passwords):
     summary = run_import(sessions, load_registry_file(DEMO), passwords)
 
     assert summary.as_dict() == {
-        "households": {"created": 3, "updated": 0, "unchanged": 0},
-        "persons": {"created": 6, "updated": 0, "unchanged": 0},
+        "households": {"created": 4, "updated": 0, "unchanged": 0},
+        "persons": {"created": 7, "updated": 0, "unchanged": 0},
         "campaigns": {"created": 1, "updated": 0, "unchanged": 0},
-        "recipients": {"created": 2, "updated": 0, "unchanged": 0},
-        "accounts": {"created": 4, "updated": 0, "unchanged": 0},
+        "recipients": {"created": 3, "updated": 0, "unchanged": 0},
+        "accounts": {"created": 5, "updated": 0, "unchanged": 0},
     }
     with sessions() as s:
         accounts = {a.identifier: a for a in s.scalars(select(Account))}
@@ -93,12 +94,14 @@ def test_the_demo_file_imports_with_its_counts(sessions, passwords):
         claire = s.get(Person, "P-0002")
     assert set(accounts) == set(DEMO_PASSWORDS)
     assert all(passwords.verify(accounts[i].password_hash, pw) for i, pw in DEMO_PASSWORDS.items())
+    lucie = accounts.pop("210987-17041990")  # as the letter leaves her: no e-mail, to change
+    assert (lucie.email, lucie.email_validated, lucie.must_change_password) == (None, False, True)
     assert all(a.email_validated and not a.must_change_password for a in accounts.values())
     assert accounts["agent.immat"].kind == "staff"
     assert accounts["agent.immat"].roles == ["immatriculation"]
     assert accounts["002490-12051960"].display_name == "Alain Dupont"
     # Dupont with the children section, Rossi without, Martin (H-0003) not sent the questionnaire
-    assert recipients == {"H-0001": True, "H-0002": False}
+    assert recipients == {"H-0001": True, "H-0002": False, "H-0004": False}
     assert campaign is not None and (campaign.workflow, campaign.year) == (
         "resource_declaration", 2025)
     assert (campaign.opens_on, campaign.closes_on, campaign.reference_date) == (
@@ -116,7 +119,7 @@ def test_reimporting_the_same_file_creates_and_updates_nothing(sessions, passwor
     summary = run_import(sessions, load_registry_file(DEMO), passwords)
 
     assert (summary.created, summary.updated) == (0, 0)
-    assert summary.persons.unchanged == 6 and summary.accounts.unchanged == 4
+    assert summary.persons.unchanged == 7 and summary.accounts.unchanged == 5
     assert row_counts(sessions) == before
     with sessions() as s:
         assert {i: h for i, h in s.execute(
@@ -281,7 +284,7 @@ def test_passwords_are_stored_as_argon2id_and_never_in_clear(sessions, passwords
         hashes = s.scalars(select(Account.password_hash)).all()
         dump = repr([tuple(row) for model in TABLES.values()
                      for row in s.execute(select(*model.__table__.columns))])
-    assert len(hashes) == 4
+    assert len(hashes) == 5
     assert all(h.startswith("$argon2id$") for h in hashes)
     for password in DEMO_PASSWORDS.values():
         assert password not in dump
