@@ -9,6 +9,8 @@
 * ``check_a11y(page, name)``: axe-core, WCAG 2.0/2.1 A and AA; ``shot(page, name)``: a full-page
   screenshot under test-artifacts/screenshots/<test>/.
 * ``demo_member``: a member with a spouse and two children, and the open resource campaign.
+* ``smtp_capture``: an aiosmtpd server on 127.0.0.1 keeping the messages it receives;
+  ``live_server_smtp``: the live server with ``mail_backend="smtp"`` pointed at it.
 
 Every test here is marked ``browser``. It runs when /usr/bin/chromium exists; without it, it is
 skipped, unless ``RUN_BROWSER_TESTS=1`` (set by ``CI=true scripts/test``), where it errors out.
@@ -24,7 +26,11 @@ import re
 import socket
 import threading
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -119,6 +125,13 @@ class LiveServer:
 @pytest.fixture
 def live_server(settings: Settings) -> Iterator[LiveServer]:
     """The real app on a real socket; stopped, with its connections and threads, afterwards."""
+    with _serving(settings) as server:
+        yield server
+
+
+@contextmanager
+def _serving(settings: Settings) -> Iterator[LiveServer]:
+    """``create_app(settings)`` served on 127.0.0.1 and a free port until the block ends."""
     app = create_app(settings)
     server = cast(ThreadedWSGIServer, make_server("127.0.0.1", 0, app, threaded=True))
     port = server.socket.getsockname()[1]
@@ -163,6 +176,52 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
 def demo_member(live_server: LiveServer) -> Member:
     """A member (declarant) with a spouse and two children, recipient of the open campaign."""
     return member(live_server.app, spouse=True, children=2)
+
+
+# --- mail over SMTP ----------------------------------------------------------------------------
+
+@dataclass
+class SmtpCapture:
+    """An aiosmtpd handler keeping every message it accepted, as the outbox worker sent it."""
+
+    port: int = 0
+    envelopes: list[Any] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[EmailMessage]:
+        return [message_from_bytes(e.original_content, policy=email_policy.default)
+                for e in self.envelopes]
+
+
+@pytest.fixture
+def smtp_capture() -> Iterator[SmtpCapture]:
+    """A real SMTP server on 127.0.0.1 and a free port, capturing what it receives."""
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    capture = SmtpCapture(port=port)
+    controller = Controller(capture, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield capture
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def live_server_smtp(settings: Settings, smtp_capture: SmtpCapture) -> Iterator[LiveServer]:
+    """``live_server`` with the SMTP mail backend pointed at ``smtp_capture``. Nothing is sent
+    until the test runs the outbox worker's pass (``web.mail.delivery.deliver_pending``). A test
+    module whose pages must use it overrides ``live_server`` with it."""
+    smtp = replace(settings, mail_backend="smtp", mail_host="127.0.0.1",
+                   mail_port=smtp_capture.port, mail_timeout_seconds=5)
+    with _serving(smtp) as server:
+        yield server
 
 
 # --- the browser and its pages -----------------------------------------------------------------
