@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, Response, abort, g, request
 from flask_wtf.csrf import CSRFProtect
 
+from web.audience import check_declared, declare_builtin, refuse_undeclared
 from web.catalog import Catalog
 from web.clock import Clock
 from web.context_cache import ContextCache
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                                      passwords=Passwords(settings.password_hash_profile),
                                      contexts=ContextCache(settings.context_cache_seconds))
     register_error_handlers(app)
+    app.before_request(refuse_undeclared)  # a view that declares no audience answers 404
     _register_headers(app, production)
     init_babel(app)
 
@@ -76,6 +78,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         if name.split(".")[0] == "api":  # bearer tokens, never cookies: nothing to forge
             csrf.exempt(blueprint)
     register_cli(app)
+    declare_builtin(app, "static", "public")
+    check_declared(app, production)  # every route declares its audience (SECURITY.md AC-02)
 
     @app.teardown_appcontext
     def _close_session(_error: BaseException | None) -> None:

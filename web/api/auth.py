@@ -8,6 +8,7 @@ from flask import Blueprint
 
 from engine import Message
 from web.api.common import authenticated, bearer_token, db, json_body, services
+from web.audience import audience
 from web.errors import ApiProblem
 from web.login import LoginRefused, authenticate
 from web.tokens import issue, revoke
@@ -16,6 +17,7 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.post("/auth/token")
+@audience("public")
 def login() -> tuple[dict[str, Any], int]:
     body = json_body()
     identifier = body.get("identifier") if isinstance(body, dict) else None
@@ -28,10 +30,8 @@ def login() -> tuple[dict[str, Any], int]:
     svc, session = services(), db()
     try:
         done = authenticate(session, svc, identifier, password)
-    except LoginRefused as refused:
-        headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
-        raise ApiProblem(429 if refused.code == "locked" else 401, refused.code,
-                         refused.message, headers=headers) from None
+    except LoginRefused as refused:  # one answer for every refusal (locked included)
+        raise ApiProblem(401, refused.code, refused.message) from None
     account, previous = done.account, done.previous_login
     now = svc.clock.now()
     issued = issue(session, account, now, svc.settings.token_ttl_hours)
@@ -43,6 +43,7 @@ def login() -> tuple[dict[str, Any], int]:
 
 
 @bp.delete("/auth/token")
+@audience("account")
 @authenticated
 def logout() -> tuple[str, int]:
     token = bearer_token()

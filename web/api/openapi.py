@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint
 
 from web.api.common import services
+from web.audience import audience
 
 bp = Blueprint("openapi", __name__)
 
@@ -69,7 +70,7 @@ def document() -> dict[str, Any]:
         "revision": {"type": "integer"}}}
     paths: dict[str, Any] = {
         "/api/v1/auth/token": {
-            "post": _op("Log in", {**_ok("Token"), **_problems(400, 401, 429)},
+            "post": _op("Log in", {**_ok("Token"), **_problems(400, 401)},
                         {"type": "object", "required": ["identifier", "password"],
                          "properties": {"identifier": {"type": "string"},
                                         "password": {"type": "string"}}}, auth=False),
@@ -123,5 +124,6 @@ def document() -> dict[str, Any]:
 
 
 @bp.get("/openapi.json")
+@audience("public")
 def openapi() -> dict[str, Any]:
     return document()

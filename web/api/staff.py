@@ -15,6 +15,7 @@ from engine import Message
 from engine import runtime as engine
 from web.api.common import actor, authenticated, db, json_body, staff_only, submissions
 from web.api.serialize import submission_json
+from web.audience import audience
 from web.db.models import Account, Submission
 from web.errors import STALE, ApiProblem
 from web.i18n import current_language
@@ -38,6 +39,7 @@ def _after(cursor: str) -> tuple[datetime, str]:
 
 
 @bp.get("/staff/submissions")
+@audience("staff")
 @authenticated
 @staff_only
 def queue() -> dict[str, Any]:
@@ -67,6 +69,7 @@ def queue() -> dict[str, Any]:
 
 
 @bp.post("/staff/submissions/<submission_id>/transitions")
+@audience("staff")
 @authenticated
 @staff_only
 def transition(submission_id: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from engine import Message, SubmissionState
 from engine import runtime as engine
 from web.api.common import actor, authenticated, db, json_body, submissions
 from web.api.serialize import step_json, submission_json
+from web.audience import audience
 from web.errors import NOT_FOUND, STALE, ApiProblem
 from web.i18n import current_language
 from web.receipts import receipt_download
@@ -22,6 +23,7 @@ bp = Blueprint("submissions", __name__)
 
 
 @bp.get("/submissions")
+@audience("member")
 @authenticated
 def list_submissions() -> dict[str, Any]:
     service, lang = submissions(), current_language()
@@ -30,6 +32,7 @@ def list_submissions() -> dict[str, Any]:
 
 
 @bp.get("/submissions/<submission_id>")
+@audience("member", "staff")
 @authenticated
 def get_submission(submission_id: str) -> dict[str, Any]:
     service = submissions()
@@ -39,6 +42,7 @@ def get_submission(submission_id: str) -> dict[str, Any]:
 
 
 @bp.get("/submissions/<submission_id>/steps/<step>")
+@audience("member", "staff")
 @authenticated
 def get_step(submission_id: str, step: str) -> dict[str, Any]:
     service = submissions()
@@ -82,8 +86,10 @@ def _run(submission_id: str, action: Action, revision: int | None,
 
 
 @bp.put("/submissions/<submission_id>/steps/<step>")
+@audience("member")
 @authenticated
 def answer_step(submission_id: str, step: str) -> dict[str, Any]:
+    submissions().load(actor(), submission_id)  # another's submission: 404 before anything
     body = json_body()
     if not isinstance(body, dict) or "data" not in body:
         raise ApiProblem(400, "missing_data", Message(
@@ -107,6 +113,7 @@ _ACTIONS: dict[str, tuple[Callable[..., engine.Outcome], bool]] = {
 
 
 @bp.post("/submissions/<submission_id>/<any(back, cancel, submit, amend):action>")
+@audience("member")
 @authenticated
 def act(submission_id: str, action: str) -> dict[str, Any]:
     body = json_body(required=False)
@@ -117,6 +124,7 @@ def act(submission_id: str, action: str) -> dict[str, Any]:
 
 
 @bp.post("/submissions/<submission_id>/documents/<name>")
+@audience("member")
 @authenticated
 def open_document(submission_id: str, name: str) -> dict[str, Any]:
     """Record that the member opened a document (e.g. the terms of use) and return its text."""
@@ -134,6 +142,7 @@ def open_document(submission_id: str, name: str) -> dict[str, Any]:
 
 
 @bp.get("/submissions/<submission_id>/receipt.pdf")
+@audience("member", "staff")
 @authenticated
 def receipt_pdf(submission_id: str) -> Response:
     service = submissions()

@@ -9,12 +9,14 @@ from flask import Blueprint, request, url_for
 from engine import unavailable
 from web.api.common import actor, authenticated, db, json_body, submissions
 from web.api.serialize import submission_json
+from web.audience import audience
 from web.i18n import current_language
 
 bp = Blueprint("workflows", __name__)
 
 
 @bp.get("/workflows")
+@audience("member")
 @authenticated
 def list_workflows() -> dict[str, Any]:
     service, lang, me = submissions(), current_language(), actor()
@@ -32,6 +34,7 @@ def list_workflows() -> dict[str, Any]:
 
 
 @bp.post("/workflows/<workflow_id>/submissions")
+@audience("member")
 @authenticated
 def create(workflow_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     json_body(required=False)  # a body, when given, must be JSON; no context is needed yet

@@ -13,6 +13,7 @@ from flask import Blueprint, Flask, abort, render_template
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from web.audience import audience
 from web.current import db, services
 from web.db.models import OutboxMessage
 from web.settings import Settings
@@ -38,6 +39,7 @@ def _only_in_development() -> None:
 
 
 @bp.get("/")
+@audience("developer")
 def index() -> str:
     rows = db().scalars(select(OutboxMessage).order_by(OutboxMessage.created_at.desc(),
                                                        OutboxMessage.id.desc())
@@ -46,6 +48,7 @@ def index() -> str:
 
 
 @bp.get("/<int:message_id>")
+@audience("developer")
 def message(message_id: int) -> str:
     row = db().get(OutboxMessage, message_id)
     if row is None:

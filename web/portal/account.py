@@ -25,6 +25,7 @@ from web.accounts.service import (
     request_reset,
     reset_password,
 )
+from web.audience import audience
 from web.current import db, services
 from web.i18n import current_language
 from web.portal import bp
@@ -52,6 +53,7 @@ def _no_referrer(response: Response | str, status: int = 200) -> Response:
 
 
 @bp.get("/account")
+@audience("account")
 @account_required
 def profile() -> str:
     me = actor()
@@ -60,6 +62,7 @@ def profile() -> str:
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@audience("account")
 @account_required
 def password() -> Response | tuple[str, int] | str:
     svc, me = services(), actor()
@@ -87,6 +90,7 @@ def password() -> Response | tuple[str, int] | str:
 
 
 @bp.route("/account/email", methods=["GET", "POST"])
+@audience("account")
 @account_required
 def email() -> Response | tuple[str, int] | str:
     svc, me = services(), actor()
@@ -109,13 +113,17 @@ def email() -> Response | tuple[str, int] | str:
 
 
 @bp.get("/account/email/confirm/<token>")
+@audience("public")
 def confirm_email_page(token: str) -> Response:
-    valid = peek(db(), token, EMAIL_VALIDATION, services().clock.now()) is not None
-    page = render_template("portal/account/confirm_email.html", token=token, valid=valid)
+    link = peek(db(), token, EMAIL_VALIDATION, services().clock.now())
+    valid = link is not None
+    page = render_template("portal/account/confirm_email.html", token=token, valid=valid,
+                           email=link.email if link else None)
     return _no_referrer(page, 200 if valid else 410)
 
 
 @bp.post("/account/email/confirm/<token>")
+@audience("public")
 def confirm_email_action(token: str) -> Response:
     account = confirm_email(db(), token, services().clock.now())
     if account is None:
@@ -129,6 +137,7 @@ def confirm_email_action(token: str) -> Response:
 
 
 @bp.route("/password/forgotten", methods=["GET", "POST"])
+@audience("public")
 def forgotten() -> Response | str:
     """The same answer whatever happened (unknown identifier, already asked today, e-mail or
     letter): nothing here tells whether an account exists."""
@@ -147,6 +156,7 @@ def forgotten() -> Response | str:
 
 
 @bp.get("/password/reset/<token>")
+@audience("public")
 def reset_page(token: str) -> Response:
     svc = services()
     valid = peek(db(), token, PASSWORD_RESET, svc.clock.now()) is not None
@@ -157,6 +167,7 @@ def reset_page(token: str) -> Response:
 
 
 @bp.post("/password/reset/<token>")
+@audience("public")
 def reset_action(token: str) -> Response:
     svc = services()
     rules = policy(svc.settings.password_policy)

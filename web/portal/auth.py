@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired, Length
 
+from web.audience import audience
 from web.current import db, services
 from web.i18n import LANGUAGES, current_language
 from web.login import MAX_IDENTIFIER, MAX_PASSWORD, LoginRefused, authenticate
@@ -46,6 +47,7 @@ def _page_context() -> dict[str, Any]:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@audience("public")
 def login() -> Response | str:
     form = LoginForm()
     next_page = safe_next(request.values.get("next"), url_for("portal.home"))
@@ -70,6 +72,7 @@ def login() -> Response | str:
 
 
 @bp.post("/logout")
+@audience("account")
 def logout() -> Response:
     sign_out()
     db().commit()
@@ -78,6 +81,7 @@ def logout() -> Response:
 
 
 @bp.get("/language/<code>")
+@audience("public")
 def set_language(code: str) -> Response:
     """The language switch: remembered for the session, then back to the same page."""
     if code in LANGUAGES:

@@ -9,6 +9,7 @@ from flask import redirect, render_template, url_for
 from werkzeug.wrappers import Response
 
 from engine import unavailable
+from web.audience import audience
 from web.current import submissions
 from web.i18n import current_language
 from web.labels import status_label
@@ -17,6 +18,7 @@ from web.portal.signin import current_actor
 
 
 @bp.get("/")
+@audience("account")
 def home() -> Response | str:
     me = current_actor()
     if me is None:

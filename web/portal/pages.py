@@ -9,6 +9,7 @@ from flask_babel import format_datetime
 from werkzeug.wrappers import Response
 
 from engine import Message, SubmissionState, member_actions, review
+from web.audience import audience
 from web.current import submissions
 from web.errors import NOT_FOUND, ApiProblem
 from web.i18n import current_language
@@ -36,6 +37,7 @@ def datetime_local(value: datetime | str | None) -> str:
 
 
 @bp.get("/submissions/<submission_id>")
+@audience("member")
 @member_required
 def submission(submission_id: str) -> Response | str:
     """A draft resumes at its step; a submitted procedure shows its status and answers."""
@@ -60,6 +62,7 @@ def submission(submission_id: str) -> Response | str:
 
 
 @bp.get("/submissions/<submission_id>/receipt.pdf")
+@audience("member")
 @member_required
 def receipt(submission_id: str) -> Response:
     service = submissions()
@@ -73,6 +76,7 @@ def receipt(submission_id: str) -> Response:
 
 
 @bp.get("/submissions/<submission_id>/documents/<name>")
+@audience("member")
 @member_required
 def document(submission_id: str, name: str) -> str:
     """A document of the procedure (e.g. its terms of use). Opening it is recorded by the step

@@ -64,13 +64,15 @@ def current_digest() -> str | None:
 
 def sign_in(account: Account) -> None:
     """A new session (never the one the visitor came with) holding a new token."""
-    lang = session.get("lang")
+    lang, previous = session.get("lang"), session.get("previous_login")
     session.clear()
     svc = services()
     issued = issue(db(), account, svc.clock.now(), svc.settings.token_ttl_hours, kind="page")
     session["token"] = issued.token
     if lang:
         session["lang"] = lang
+    if previous:  # a new session for the same person (password change); a login sets its own
+        session["previous_login"] = previous
     g.pop("portal_actor", None)
 
 

@@ -29,6 +29,7 @@ from engine import (
     review,
 )
 from engine import runtime as engine
+from web.audience import audience
 from web.current import db, submissions
 from web.db.models import Submission
 from web.errors import NOT_FOUND, ApiProblem
@@ -43,6 +44,7 @@ CANCELLED = Message("Votre démarche a été annulée.", "Your procedure has bee
 
 
 @bp.post("/procedures/<workflow_id>/start")
+@audience("member")
 @member_required
 def start(workflow_id: str) -> Response:
     """Start a procedure, or resume the member's own when there can be only one."""
@@ -104,6 +106,7 @@ def _refused(row: Submission, refused: ActionRefused) -> Response:
 # -- the step pages ------------------------------------------------------------------------------
 
 @bp.get("/submissions/<submission_id>/steps/<step>")
+@audience("member")
 @member_required
 def step(submission_id: str, step: str) -> Response | str:
     service = submissions()
@@ -124,6 +127,7 @@ def step(submission_id: str, step: str) -> Response | str:
 
 
 @bp.post("/submissions/<submission_id>/steps/<step>")
+@audience("member")
 @member_required
 def answer(submission_id: str, step: str) -> Response | tuple[Response | str, int]:
     """Continue (answer the step), go back, open a document, or add or remove an element of a
@@ -224,6 +228,7 @@ def _review_page(service: Submissions, row: Submission, wf: Workflow, state: Sub
 
 
 @bp.post("/submissions/<submission_id>/submit")
+@audience("member")
 @member_required
 def submit(submission_id: str) -> Response | tuple[str, int]:
     service = submissions()
@@ -248,6 +253,7 @@ def submit(submission_id: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/submissions/<submission_id>/cancel")
+@audience("member")
 @member_required
 def confirm_cancel(submission_id: str) -> Response | str:
     service = submissions()
@@ -262,6 +268,7 @@ def confirm_cancel(submission_id: str) -> Response | str:
 
 
 @bp.post("/submissions/<submission_id>/cancel")
+@audience("member")
 @member_required
 def cancel(submission_id: str) -> Response:
     service, lang = submissions(), current_language()
@@ -285,6 +292,7 @@ def cancel(submission_id: str) -> Response:
 
 
 @bp.post("/submissions/<submission_id>/amend")
+@audience("member")
 @member_required
 def amend(submission_id: str) -> Response:
     service = submissions()
