@@ -114,6 +114,137 @@ def register_cli(app: Flask) -> None:
                    f" days ago: {tokens.account_tokens} deleted")
         click.echo(f"login counters with nothing left to count: {records.throttles} deleted")
 
+    @app.cli.group("letters")
+    def letters() -> None:
+        """Letters for the post carrying a password (initial access codes, forgotten
+        password without a confirmed e-mail address)."""
+
+    @letters.command("issue")
+    @click.argument("identifier")
+    def letters_issue(identifier: str) -> None:
+        """Queue the initial-password letter of the account IDENTIFIER (the password is made
+        when the letter is printed)."""
+        from web.accounts.letters import (
+            INITIAL_PASSWORD,
+            LetterRefused,
+            find_account,
+            pending_letter,
+            queue_initial_password,
+        )
+
+        services = _services()
+        with services.sessions.begin() as session:
+            account = find_account(session, identifier)
+            if account is None:
+                click.echo(f"no account with the identifier {identifier!r}", err=True)
+                sys.exit(1)
+            if pending_letter(session, account, INITIAL_PASSWORD) is not None:
+                click.echo(f"{account.identifier}: an initial-password letter is already"
+                           " waiting to be printed")
+                return
+            try:
+                letter = queue_initial_password(session, account, services.clock.now())
+            except LetterRefused as refused:
+                click.echo(str(refused), err=True)
+                sys.exit(1)
+            click.echo(f"{account.identifier}: initial-password letter {letter.id} queued;"
+                       " `flask letters print --out FILE.pdf` prints it")
+
+    from collections.abc import Callable
+
+    from sqlalchemy.orm import Session
+
+    from web.accounts.letters import PrintRun
+
+    def _print_letters(out: Path, force: bool, produce: Callable[[Session], PrintRun]) -> None:
+        """Make the letters and write the PDF (owner-only file) in one transaction: it commits
+        once the file is written; if writing fails, nothing changed."""
+        import os
+
+        if out.exists() and not force:
+            click.echo(f"{out} exists: choose another file, or --force to overwrite it",
+                       err=True)
+            sys.exit(1)
+        services, written = _services(), False
+        try:
+            with services.sessions.begin() as session:
+                run = produce(session)
+                if run.pdf is not None:
+                    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | (0 if force else os.O_EXCL)
+                    with os.fdopen(os.open(out, flags, 0o600), "wb") as file:
+                        written = True
+                        file.write(run.pdf)
+        except BaseException:
+            if written:
+                out.unlink(missing_ok=True)  # its passwords were never kept
+            raise
+        for skipped in run.skipped:
+            click.echo(f"letter {skipped} left pending: no postal address", err=True)
+        if run.pdf is None:
+            click.echo("nothing to print")
+            return
+        click.echo(f"{run.count} letter{'s' if run.count > 1 else ''} printed to {out}")
+        for done in run.letters:
+            click.echo(f"  {done.id}  {done.kind:<16}  {done.identifier}")
+
+    @letters.command("print")
+    @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+                  help="The PDF file to write (readable by its owner only).")
+    @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+    @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
+    def letters_print(out: Path, lang: str, force: bool) -> None:
+        """Print every pending letter into one PDF, one per page, each with a new password;
+        they are marked printed."""
+        from web.accounts.letters import print_pending
+        from web.accounts.policy import policy
+
+        services = _services()
+        rules = policy(services.settings.password_policy)
+        _print_letters(out, force, lambda session: print_pending(
+            session, services.passwords, rules, services.clock.now(), lang))
+
+    @letters.command("reprint")
+    @click.argument("letter_id")
+    @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+                  help="The PDF file to write (readable by its owner only).")
+    @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
+    @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
+    def letters_reprint(letter_id: str, out: Path, lang: str, force: bool) -> None:
+        """Print the letter LETTER_ID again with a new password (the earlier one stops
+        working)."""
+        from web.accounts.letters import LetterRefused, reprint
+        from web.accounts.policy import policy
+
+        services = _services()
+        rules = policy(services.settings.password_policy)
+        try:
+            _print_letters(out, force, lambda session: reprint(
+                session, services.passwords, rules, services.clock.now(), letter_id, lang))
+        except LetterRefused as refused:
+            click.echo(str(refused), err=True)
+            sys.exit(1)
+
+    @letters.command("list")
+    @click.option("--pending", is_flag=True, help="Only the letters not printed yet.")
+    def letters_list(pending: bool) -> None:
+        """The letters, oldest first: id, kind, identifier, created, printed (Monaco time)."""
+        from zoneinfo import ZoneInfo
+
+        from web.accounts.letters import list_letters
+
+        monaco = ZoneInfo("Europe/Monaco")
+        with _services().sessions() as session:
+            rows = list_letters(session, pending_only=pending)
+        if not rows:
+            click.echo("no letters")
+            return
+        click.echo(f"{'id':<36}  {'kind':<16}  {'identifier':<20}  {'created':<16}  printed")
+        for row in rows:
+            printed = (f"{row.printed_at.astimezone(monaco):%Y-%m-%d %H:%M}"
+                       if row.printed_at else "pending")
+            click.echo(f"{row.id:<36}  {row.kind:<16}  {row.identifier:<20}"
+                       f"  {row.created_at.astimezone(monaco):%Y-%m-%d %H:%M}  {printed}")
+
     @app.cli.command("demo")
     @click.option("--host", default="127.0.0.1")
     @click.option("--port", default=5000, type=int)

@@ -162,11 +162,11 @@ def request_reset(session: Session, identifier: str, today: date, now: datetime,
                     " message: your current password stays valid.\n"))
     else:
         session.add(Letter(account_id=account.id, kind=PASSWORD_RESET, created_at=now,
-                           content=_postal_address(session, account)))
+                           content=postal_address(session, account)))
     return ResetAsked(channel)
 
 
-def _postal_address(session: Session, account: Account) -> dict[str, object]:
+def postal_address(session: Session, account: Account) -> dict[str, object]:
     person = session.get(Person, account.person_id) if account.person_id else None
     household = session.get(Household, person.household_id) \
         if person and person.household_id else None

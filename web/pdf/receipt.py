@@ -34,7 +34,9 @@ __all__ = [
     "ReceiptLine",
     "ReceiptSection",
     "RemoteFetchRefusedError",
+    "TEMPLATES",
     "format_submitted_at",
+    "html_to_pdf",
     "make_url_fetcher",
     "refuse_url_fetch",
     "render_receipt_html",
@@ -156,7 +158,7 @@ def format_submitted_at(moment: datetime, lang: str) -> str:
     raise ValueError(f"unsupported language {lang!r}")
 
 
-_ENV = jinja2.Environment(
+TEMPLATES = _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
@@ -180,9 +182,14 @@ def render_receipt_html(receipt: Receipt) -> str:
 
 def render_receipt_pdf(receipt: Receipt) -> bytes:
     """Render the receipt as a tagged (PDF/UA-1) A4 PDF and return its bytes."""
+    return html_to_pdf(render_receipt_html(receipt))
+
+
+def html_to_pdf(document: str) -> bytes:
+    """A self-contained HTML document as a tagged (PDF/UA-1) PDF; no URL is ever fetched."""
     import weasyprint  # lazy: loads Pango, see module docstring
 
-    html = weasyprint.HTML(string=render_receipt_html(receipt), url_fetcher=make_url_fetcher())
+    html = weasyprint.HTML(string=document, url_fetcher=make_url_fetcher())
     pdf = html.write_pdf(pdf_variant=PDF_VARIANT)
     if not isinstance(pdf, bytes):  # write_pdf() without a target returns the bytes
         raise TypeError(f"WeasyPrint returned {type(pdf).__name__}, expected bytes")
