@@ -8,6 +8,7 @@ from datetime import date
 
 from flask import Flask
 
+from web.accounts.security_question import hash_answer
 from web.db.models import Account, Campaign, CampaignRecipient, Household, Person
 
 _ids = itertools.count(1)
@@ -76,6 +77,27 @@ def staff(app: Flask, roles: tuple[str, ...] = ("immatriculation",)) -> Member:
         account = Account(identifier=f"agent{n}", kind="staff", display_name=f"Agent {n}",
                           password_hash=services.passwords.hash(PASSWORD), email_validated=True,
                           roles=list(roles))
+        s.add(account)
+        s.flush()
+        return Member(account.identifier, PASSWORD, account.id, "")
+
+
+def employer(app: Flask, *, name: str = "Boulangerie du Rocher", email: str | None = "",
+             email_validated: bool = True, must_change_password: bool = False,
+             security_question: str | None = None, security_answer: str | None = None
+             ) -> Member:
+    """An employer or accounting firm (ref 004): its identifier is its subscriber number."""
+    services = app.extensions["csm"]
+    n = next(_ids)
+    with services.sessions.begin() as s:
+        account = Account(identifier=f"{300000 + n}", kind="employer", display_name=name,
+                          password_hash=services.passwords.hash(PASSWORD),
+                          email=f"e{n}@example.mc" if email == "" else email,
+                          email_validated=email_validated,
+                          must_change_password=must_change_password, roles=[],
+                          security_question=security_question,
+                          security_answer_hash=None if security_answer is None else
+                          hash_answer(services.passwords, security_answer))
         s.add(account)
         s.flush()
         return Member(account.identifier, PASSWORD, account.id, "")

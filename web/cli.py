@@ -283,4 +283,6 @@ DEMO_LOGINS = [  # the same as the header of demo/registry.yaml (a test keeps th
     "654321-21011970 / Larvott0   Paul Martin: not sent the questionnaire",
     "210987-17041990 / Ostende4   Lucie Bianchi: first login (letter), must choose a password",
     "agent.immat     / Imm4tric   staff, Service Immatriculation",
+    "300125          / Fournil5   employer Boulangerie du Rocher (subscriber number)",
+    "300781          / Bilan7rz   accounting firm Fiduciaire Azur Conseil (subscriber number)",
 ]

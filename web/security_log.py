@@ -3,7 +3,8 @@
 Events: ``login_succeeded``; ``login_refused`` (unknown identifier or wrong password),
 ``login_throttled`` (too soon after the last failure), ``login_locked`` (identifier locked), each
 refused with the same answer; ``account_locked`` (this failure starts a lock); ``logout``,
-``session_expired`` (idle or past its lifetime), ``sessions_revoked`` (password change)...
+``session_expired`` (idle or past its lifetime), ``sessions_revoked`` (password change),
+``security_question_changed`` (an employer's profile)...
 
 The callers pass the account id or a hash of the identifier typed, never a password, a token, a
 cookie or a session id: :func:`security_event` refuses field names that look like one, and JSON

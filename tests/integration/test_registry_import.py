@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from web.accounts.security_question import answer_matches
 from web.db.migrate import upgrade
 from web.db.models import Account, Campaign, CampaignRecipient, Household, Person
 from web.db.session import make_engine
@@ -32,7 +33,8 @@ from web.registry.loading import JSON_MAX_BYTES
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "registry.yaml"
 DEMO_PASSWORDS = {"002490-12051960": "Moulins7", "123456-03091985": "Condam1n",
                   "654321-21011970": "Larvott0", "210987-17041990": "Ostende4",
-                  "agent.immat": "Imm4tric"}
+                  "agent.immat": "Imm4tric", "300125": "Fournil5", "300781": "Bilan7rz"}
+DEMO_ANSWER = "Saint-Charles"  # the demo employer's security answer (stored only as a hash)
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = [pytest.param("sqlite", id="sqlite")] + (
     [pytest.param("postgresql", id="postgresql", marks=pytest.mark.pg)] if PG_URL else [])
@@ -84,7 +86,7 @@ def test_the_demo_file_imports_with_its_counts(sessions, passwords):
         "persons": {"created": 7, "updated": 0, "unchanged": 0},
         "campaigns": {"created": 1, "updated": 0, "unchanged": 0},
         "recipients": {"created": 3, "updated": 0, "unchanged": 0},
-        "accounts": {"created": 5, "updated": 0, "unchanged": 0},
+        "accounts": {"created": 7, "updated": 0, "unchanged": 0},
     }
     with sessions() as s:
         accounts = {a.identifier: a for a in s.scalars(select(Account))}
@@ -100,6 +102,13 @@ def test_the_demo_file_imports_with_its_counts(sessions, passwords):
     assert accounts["agent.immat"].kind == "staff"
     assert accounts["agent.immat"].roles == ["immatriculation"]
     assert accounts["002490-12051960"].display_name == "Alain Dupont"
+    bakery, firm = accounts["300125"], accounts["300781"]
+    assert (bakery.kind, bakery.display_name, firm.kind, firm.display_name) == (
+        "employer", "Boulangerie du Rocher", "employer", "Fiduciaire Azur Conseil")
+    assert bakery.security_question == "Quel était le nom de votre première école ?"
+    assert answer_matches(passwords, bakery.security_answer_hash, DEMO_ANSWER)
+    assert (firm.security_question, firm.security_answer_hash) == (None, None)
+    assert all(a.security_question is None for a in accounts.values() if a.kind != "employer")
     # Dupont with the children section, Rossi without, Martin (H-0003) not sent the questionnaire
     assert recipients == {"H-0001": True, "H-0002": False, "H-0004": False}
     assert campaign is not None and (campaign.workflow, campaign.year) == (
@@ -113,17 +122,18 @@ def test_the_demo_file_imports_with_its_counts(sessions, passwords):
 def test_reimporting_the_same_file_creates_and_updates_nothing(sessions, passwords):
     run_import(sessions, load_registry_file(DEMO), passwords)
     with sessions() as s:
-        hashes = {i: h for i, h in s.execute(select(Account.identifier, Account.password_hash))}
+        hashes = {i: (h, a) for i, h, a in s.execute(select(
+            Account.identifier, Account.password_hash, Account.security_answer_hash))}
     before = row_counts(sessions)
 
     summary = run_import(sessions, load_registry_file(DEMO), passwords)
 
     assert (summary.created, summary.updated) == (0, 0)
-    assert summary.persons.unchanged == 7 and summary.accounts.unchanged == 5
+    assert summary.persons.unchanged == 7 and summary.accounts.unchanged == 7
     assert row_counts(sessions) == before
     with sessions() as s:
-        assert {i: h for i, h in s.execute(
-            select(Account.identifier, Account.password_hash))} == hashes
+        assert {i: (h, a) for i, h, a in s.execute(select(
+            Account.identifier, Account.password_hash, Account.security_answer_hash))} == hashes
 
 
 def test_a_changed_entry_is_updated_in_place(sessions, passwords):
@@ -282,12 +292,14 @@ def test_passwords_are_stored_as_argon2id_and_never_in_clear(sessions, passwords
     run_import(sessions, load_registry_file(DEMO), passwords)
     with sessions() as s:
         hashes = s.scalars(select(Account.password_hash)).all()
+        answers = s.scalars(select(Account.security_answer_hash)
+                            .where(Account.security_answer_hash.is_not(None))).all()
         dump = repr([tuple(row) for model in TABLES.values()
                      for row in s.execute(select(*model.__table__.columns))])
-    assert len(hashes) == 5
-    assert all(h.startswith("$argon2id$") for h in hashes)
-    for password in DEMO_PASSWORDS.values():
-        assert password not in dump
+    assert len(hashes) == 7 and len(answers) == 1
+    assert all(h.startswith("$argon2id$") for h in [*hashes, *answers])
+    for secret in [*DEMO_PASSWORDS.values(), DEMO_ANSWER, "saint-charles", "saintcharles"]:
+        assert secret not in dump.casefold() and secret not in dump
 
 
 @pytest.mark.parametrize(("registration", "birth", "identifier"), [

@@ -20,7 +20,7 @@ from werkzeug.routing import Rule
 from werkzeug.test import TestResponse
 
 import web.mail.mailbox
-from tests.factories import member, staff
+from tests.factories import employer, member, staff
 from tests.integration.api_client import Api
 from tests.integration.portal_client import Portal
 from web import create_app
@@ -54,6 +54,7 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "portal.profile": ("account", ()),
     "portal.password": ("account", ()),
     "portal.email": ("account", ()),
+    "portal.security_question": ("account", ()),
     "portal.confirm_email_page": ("public", ()),
     "portal.confirm_email_action": ("public", ()),
     "portal.forgotten": ("public", ()),
@@ -224,13 +225,18 @@ def test_a_member_gets_404_on_every_staff_route(app: Flask, client: FlaskClient)
         assert b"submissions" not in r.data
 
 
-# -- (4) staff on member routes ------------------------------------------------------------------
+# -- (4) staff and employers on member routes ----------------------------------------------------
+
+OUTSIDERS = pytest.mark.parametrize("outsider", [staff, employer], ids=["staff", "employer"])
+"""Signed-in accounts that are not members: staff, and employers (ref 004)."""
 
 
-def test_staff_are_sent_away_from_member_pages(app: Flask, client: FlaskClient) -> None:
+@OUTSIDERS
+def test_staff_are_sent_away_from_member_pages(app: Flask, client: FlaskClient,
+                                               outsider: Any) -> None:
     who = member(app)
     draft = Api(app.test_client()).login(who.identifier, who.password).start()
-    agent = staff(app)
+    agent = outsider(app)
     portal = Portal(client)
     assert portal.login(agent.identifier, agent.password).path == "/"
     csrf = portal_csrf(portal)
@@ -245,13 +251,15 @@ def test_staff_are_sent_away_from_member_pages(app: Flask, client: FlaskClient) 
     assert walked >= 10
 
 
-def test_staff_get_no_member_data_from_the_member_api(app: Flask, client: FlaskClient) -> None:
-    """A member's draft, through every member API route with a staff token: 404, or an empty
-    list. (Staff read the *submitted* cases their roles process: routes declared
+@OUTSIDERS
+def test_staff_get_no_member_data_from_the_member_api(app: Flask, client: FlaskClient,
+                                                      outsider: Any) -> None:
+    """A member's draft, through every member API route with a staff (or employer) token: 404,
+    or an empty list. (Staff read the *submitted* cases their roles process: routes declared
     ``member`` + ``staff``; a draft stays the member's.)"""
     who = member(app)
     draft = Api(app.test_client()).login(who.identifier, who.password).start()
-    agent = staff(app)
+    agent = outsider(app)
     api = Api(client).login(agent.identifier, agent.password)
     walked = 0
     for rule, method, path in calls(app, {"member"}, {"submission_id": draft["id"]}):

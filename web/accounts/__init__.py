@@ -1,1 +1,1 @@
-"""Member and staff accounts: password policy, and what else issue 4 adds."""
+"""Member, employer and staff accounts: password policy, and what else issue 4 adds."""

@@ -1,5 +1,6 @@
 """What a person does with their account: change the password, register and validate an e-mail
-address, ask for a forgotten password and set a new one.
+address, ask for a forgotten password and set a new one; an employer also sets its security
+question.
 
 Each function changes the caller's session and never commits: the mail it sends is an outbox row
 in the same transaction, so it leaves only if the change is kept. Refusals are
@@ -19,9 +20,16 @@ from sqlalchemy.orm import Session
 from engine import Message
 from web.accounts.links import EMAIL_VALIDATION, PASSWORD_RESET, consume, issue_link
 from web.accounts.policy import PasswordPolicy, PersonalData, Problem
+from web.accounts.security_question import (
+    answer_problem,
+    clean_question,
+    hash_answer,
+    question_problem,
+)
 from web.db.models import Account, Household, Letter, PasswordResetRequest, Person
 from web.mail.outbox import enqueue
 from web.passwords import Passwords
+from web.security_log import security_event
 from web.tokens import revoke_all
 
 VALIDATION_TTL = timedelta(hours=48)
@@ -63,21 +71,47 @@ def _new_password(session: Session, passwords: Passwords, policy: PasswordPolicy
     account.password_changed_at = now
 
 
+def _check_current(passwords: Passwords, account: Account, current: str) -> None:
+    if not passwords.verify(account.password_hash, current):
+        raise AccountRefused("wrong_current_password", Message(
+            "Votre mot de passe actuel n'est pas le bon.",
+            "Your current password is not right."))
+
+
 def change_password(session: Session, passwords: Passwords, policy: PasswordPolicy,
                     account: Account, current: str, new: str, confirm: str,
                     now: datetime) -> int:
     """The current password is required. Every session and API token of the account ends (the
     caller opens a new session for the person who changed it); how many ended."""
-    if not passwords.verify(account.password_hash, current):
-        raise AccountRefused("wrong_current_password", Message(
-            "Votre mot de passe actuel n'est pas le bon.",
-            "Your current password is not right."))
+    _check_current(passwords, account, current)
     if current == new:
         raise AccountRefused("same_password", Message(
             "Choisissez un mot de passe différent de l'actuel.",
             "Choose a password different from the current one."))
     _new_password(session, passwords, policy, account, new, confirm, now)
     return revoke_all(session, account, now)
+
+
+def set_security_question(session: Session, passwords: Passwords, account: Account,
+                          current_password: str, question: str, answer: str) -> None:
+    """An employer's security question and answer (ref 004, "Modification du profil"): the
+    current password is required; the answer is kept only as a hash
+    (:mod:`web.accounts.security_question` says why and how it may be used)."""
+    if account.kind != "employer":
+        raise AccountRefused("not_an_employer", Message(
+            "Seuls les comptes employeur ont une question de sécurité.",
+            "Only employer accounts have a security question."))
+    _check_current(passwords, account, current_password)
+    problems = [Problem(code, message) for code, message in (
+        ("invalid_question", question_problem(question)),
+        ("invalid_answer", answer_problem(answer))) if message is not None]
+    if problems:
+        raise AccountRefused("security_question_refused", Message(
+            "La question ou la réponse ne convient pas.",
+            "The question or the answer is not suitable."), problems)
+    account.security_question = clean_question(question)
+    account.security_answer_hash = hash_answer(passwords, answer)
+    security_event("security_question_changed", account_id=account.id)
 
 
 def normalised_email(raw: str) -> str:

@@ -11,6 +11,7 @@ from flask import g, request
 
 from engine import Message
 from web.current import db, services, submissions
+from web.db.models import SUBSCRIBER_KINDS
 from web.errors import NOT_FOUND, ApiProblem
 from web.submissions import Actor
 from web.tokens import account_for
@@ -69,7 +70,7 @@ def authenticated(view: F) -> F:
                              headers={"WWW-Authenticate": 'Bearer realm="csm"'})
         g.actor = Actor(*found)  # holds the person: later lookups find it in the session
         account = found[0]
-        if account.kind == "member" and request.endpoint != "api.auth.logout" and \
+        if account.kind in SUBSCRIBER_KINDS and request.endpoint != "api.auth.logout" and \
                 (account.must_change_password or not account.email_validated):
             raise ApiProblem(403, "account_not_ready", ACCOUNT_NOT_READY)
         return view(*args, **kwargs)

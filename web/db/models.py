@@ -89,12 +89,19 @@ class CampaignRecipient(Base):
     children_section: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+SUBSCRIBER_KINDS = frozenset({"member", "employer"})
+"""The account kinds that fill procedures: their services open only once the password sent by
+post is replaced and the e-mail address confirmed (refs 002 and 004: "En l'absence d'une adresse
+électronique valide, vous ne pouvez accéder à aucun service")."""
+
+
 class Account(Base):
     __tablename__ = "accounts"
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     identifier: Mapped[str] = mapped_column(String(40), unique=True)
     kind: Mapped[str] = mapped_column(String(10), default="member")
-    """member or staff"""
+    """``member``, ``staff`` or ``employer`` (an employer or an accounting firm: its identifier
+    is its subscriber number, ref 004)"""
     person_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"))
     display_name: Mapped[str] = mapped_column(String(160), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -104,6 +111,11 @@ class Account(Base):
     roles: Mapped[list[str]] = mapped_column(JsonType, default=list)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    security_question: Mapped[str | None] = mapped_column(String(200))
+    """Employers only (ref 004, "profil abonné"): the question the subscriber chose."""
+    security_answer_hash: Mapped[str | None] = mapped_column(String(255))
+    """argon2id of the answer's folded form (case, accents and spaces): never shown, never
+    enough on its own to open anything (web/accounts/security_question.py)."""
 
 
 class ApiToken(Base):

@@ -1,5 +1,6 @@
-"""The member's account: profile, password change (forced at first login), e-mail address and
-its validation, forgotten password.
+"""The account pages: profile, password change (forced at first login), e-mail address and
+its validation, forgotten password, for members and employers alike; an employer's security
+question (ref 004, "Modification du profil").
 
 Links sent by e-mail carry a token in their URL: those pages send ``Referrer-Policy:
 no-referrer`` and only a POST (a button the person presses) uses the token, so a mail scanner
@@ -16,6 +17,7 @@ from werkzeug.wrappers import Response
 
 from web.accounts.links import EMAIL_VALIDATION, PASSWORD_RESET, peek
 from web.accounts.policy import policy
+from web.accounts.security_question import ANSWER_MAX, ANSWER_MIN, QUESTION_MAX
 from web.accounts.service import (
     LINK_INVALID,
     AccountRefused,
@@ -24,6 +26,7 @@ from web.accounts.service import (
     register_email,
     request_reset,
     reset_password,
+    set_security_question,
 )
 from web.audience import audience
 from web.current import db, services
@@ -34,9 +37,9 @@ from web.portal.signin import account_required, actor, current_actor, sign_in
 MAX_FIELD = 200
 
 
-def _field(name: str) -> str:
+def _field(name: str, limit: int = MAX_FIELD) -> str:
     value = request.form.get(name, "")
-    return value[:MAX_FIELD] if isinstance(value, str) else ""
+    return value[:limit] if isinstance(value, str) else ""
 
 
 def _refusal(refused: AccountRefused) -> dict[str, Any]:
@@ -109,6 +112,38 @@ def email() -> Response | tuple[str, int] | str:
             return redirect(url_for("portal.email"))
     page = render_template("portal/account/email.html", error=error, account=me.account,
                            typed=_field("email") if error else "")
+    return (page, 400) if error else page
+
+
+@bp.route("/account/security-question", methods=["GET", "POST"])
+@audience("account")
+@account_required
+def security_question() -> Response | tuple[str, int] | str:
+    """An employer's question and answer, the current password required; the answer is never
+    shown back, not even after a refusal. Other kinds of account have none (to the profile)."""
+    svc, me = services(), actor()
+    if me.account.kind != "employer":
+        return redirect(url_for("portal.profile"))
+    error = None
+    # Read past the limits, so that too long is refused rather than silently cut.
+    question = _field("question", 4 * QUESTION_MAX)
+    if request.method == "POST":
+        try:
+            set_security_question(db(), svc.passwords, me.account, _field("current"), question,
+                                  _field("answer", 4 * ANSWER_MAX))
+        except AccountRefused as refused:
+            db().rollback()
+            error = _refusal(refused)
+        else:
+            db().commit()
+            flash(_("Your security question is saved."), "success")
+            return redirect(url_for("portal.profile"))
+    page = render_template("portal/account/security_question.html", error=error,
+                           account=me.account,
+                           typed=question[:QUESTION_MAX] if error else
+                           (me.account.security_question or ""),
+                           question_max=QUESTION_MAX, answer_min=ANSWER_MIN,
+                           answer_max=ANSWER_MAX)
     return (page, 400) if error else page
 
 

@@ -1,5 +1,6 @@
 """The portal home: the procedures open to the member (and why the others are closed), and the
-member's own submissions with their status."""
+member's own submissions with their status. An employer or accounting firm has no procedure yet
+(the wage declaration comes with issue 6): its home says so and leads to its profile."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from werkzeug.wrappers import Response
 from engine import unavailable
 from web.audience import audience
 from web.current import submissions
+from web.db.models import SUBSCRIBER_KINDS
 from web.i18n import current_language
 from web.labels import status_label
 from web.portal import bp
@@ -23,7 +25,8 @@ def home() -> Response | str:
     me = current_actor()
     if me is None:
         return redirect(url_for("portal.login"))
-    if me.account.kind == "member" and not me.account.email_validated:
+    employer = me.account.kind == "employer"
+    if me.account.kind in SUBSCRIBER_KINDS and not me.account.email_validated:
         return render_template("portal/home.html", procedures=[], rows=[], closed=True,
                                start_key="")
     service, lang = submissions(), current_language()
@@ -46,4 +49,5 @@ def home() -> Response | str:
                      "status_label": status_label(wf, row.status, lang),
                      "updated_at": row.updated_at, "receipt": row.receipt_number})
     return render_template("portal/home.html", procedures=procedures, rows=rows, closed=False,
-                           start_key=secrets.token_urlsafe(16))
+                           start_key=secrets.token_urlsafe(16), employer=employer,
+                           account=me.account)

@@ -1,8 +1,10 @@
 """Checking registry data: every problem at once, schema first, then what a schema cannot say
-(duplicate ids and identifiers, references to households and persons, campaign dates)."""
+(duplicate ids and identifiers, references to households and persons, campaign dates, which
+kind of account may have what)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -11,10 +13,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from web.accounts.security_question import answer_problem, question_problem
 from web.db.models import Account, Household, Person
 from web.registry.loading import RegistryDocument
 from web.registry.problems import RegistryProblem, problem, schema_problems
 
+_STAFF_IDENTIFIER = re.compile(r"[a-z][a-z0-9._-]{2,39}")
+_SUBSCRIBER_NUMBER = re.compile(r"[0-9]{4,10}")
+"""The two forms the schema's identifier pattern allows (keep them in step with schema.json)."""
 CHUNK = 500  # ids per IN (...) query: well under SQLite's and PostgreSQL's parameter limits
 _WHAT = {"households": ("foyer", "household"), "persons": ("personne", "person"),
          "campaigns": ("campagne", "campaign")}
@@ -193,10 +199,14 @@ def _check_accounts(found: _Found, data: Mapping[str, Any],
     for i, account in accounts:
         at = f"/accounts/{i}"
         person = _text(account, "person")
+        kind = "member" if person is not None else _text(account, "kind") or "staff"
         if account.get("email_validated") is True and "email" not in account:
             found.add(f"{at}/email_validated", "validated_without_email")
+        _check_security_question(found, at, account, kind)
         if person is None:
             identifier, pointer = _text(account, "identifier"), f"{at}/identifier"
+            if identifier is not None:
+                _check_identifier_kind(found, at, identifier, kind, "roles" in account)
         else:
             for extra, code in (("identifier", "member_identifier"), ("roles", "member_roles")):
                 if extra in account:
@@ -212,9 +222,42 @@ def _check_accounts(found: _Found, data: Mapping[str, Any],
                       first=first[identifier])
             continue
         first[identifier] = at
-        claims[identifier] = (pointer, "staff" if person is None else "member", person)
+        claims[identifier] = (pointer, kind, person)
     if session is not None:
         _check_existing_accounts(found, claims, session)
+
+
+def _check_identifier_kind(found: _Found, at: str, identifier: str, kind: str,
+                           has_roles: bool) -> None:
+    """The schema lets both forms through (and reports any other): a staff identifier starts
+    with a letter, an employer's is its subscriber number (digits); only staff have roles."""
+    if kind == "employer":
+        if _STAFF_IDENTIFIER.fullmatch(identifier):
+            found.add(f"{at}/identifier", "employer_identifier", identifier=identifier)
+        if has_roles:
+            found.add(f"{at}/roles", "employer_roles")
+    elif kind == "staff" and _SUBSCRIBER_NUMBER.fullmatch(identifier):
+        found.add(f"{at}/identifier", "staff_identifier", identifier=identifier)
+
+
+def _check_security_question(found: _Found, at: str, account: Mapping[str, Any],
+                             kind: str) -> None:
+    """Employers only, question and answer together, each as the profile page would take it."""
+    given = [key for key in ("security_question", "security_answer") if key in account]
+    if not given:
+        return
+    if kind != "employer":
+        for key in given:
+            found.add(f"{at}/{key}", "security_question_employer")
+        return
+    if len(given) == 1:
+        missing = "security_answer" if given == ["security_question"] else "security_question"
+        found.add(f"{at}/{given[0]}", "security_question_pair", missing=missing)
+    question, answer = _text(account, "security_question"), _text(account, "security_answer")
+    if question is not None and question_problem(question) is not None:
+        found.add(f"{at}/security_question", "security_question_invalid")
+    if answer is not None and answer_problem(answer) is not None:
+        found.add(f"{at}/security_answer", "security_answer_invalid")
 
 
 def _check_existing_accounts(found: _Found, claims: Mapping[str, tuple[str, str, str | None]],

@@ -1,11 +1,12 @@
 """Importing registry data the fund already holds (DESIGN "Runtime"): households with their
-address, persons, campaigns and their recipients, and ready accounts (password and e-mail).
+address, persons, campaigns and their recipients, and ready accounts (password and e-mail) of
+members, staff and employers (subscriber number, security question).
 
 :func:`import_registry` checks first (:func:`~web.registry.checks.check_registry` against this
 database) and writes nothing when a problem is found. Then it upserts by id (households, persons,
 campaigns), by (campaign, household) for recipients and by identifier for accounts. It never
-deletes, never commits (the caller owns the transaction), hashes passwords with argon2id, and
-importing the same file twice creates and updates nothing.
+deletes, never commits (the caller owns the transaction), hashes passwords and security answers
+with argon2id, and importing the same file twice creates and updates nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, ClassVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from web.accounts.security_question import answer_matches, clean_question, hash_answer
 from web.db.models import Account, Campaign, CampaignRecipient, Household, Person
 from web.passwords import Passwords
 from web.registry.checks import CHUNK, check_registry, items, member_identifier
@@ -162,10 +164,11 @@ def _import_campaigns(session: Session, campaigns: list[dict[str, Any]],
 
 
 def _account_values(a: Mapping[str, Any], person: Person | None) -> dict[str, Any]:
-    """The account's columns (all but the password); defaults are the safe ones: e-mail not
-    validated, password to change at first login (AUTH-06)."""
+    """The account's columns (all but the password and the security answer); defaults are the
+    safe ones: e-mail not validated, password to change at first login (AUTH-06). A security
+    question absent from the file is left as the employer set it."""
     if person is None:
-        identifier, kind, display_name = a["identifier"], "staff", a["identifier"]
+        identifier, kind, display_name = a["identifier"], a["kind"], a["identifier"]
     else:
         identifier = member_identifier(person.registration, person.birth_date)
         kind, display_name = "member", f"{person.first_name} {person.last_name}"
@@ -174,7 +177,9 @@ def _account_values(a: Mapping[str, Any], person: Person | None) -> dict[str, An
             "display_name": a.get("display_name", display_name),
             "roles": list(a.get("roles", [])), "email": a.get("email"),
             "email_validated": a.get("email_validated", False),
-            "must_change_password": a.get("must_change_password", True)}
+            "must_change_password": a.get("must_change_password", True),
+            **({"security_question": clean_question(a["security_question"])}
+               if "security_question" in a else {})}
 
 
 def _import_accounts(session: Session, accounts: list[dict[str, Any]],
@@ -185,7 +190,10 @@ def _import_accounts(session: Session, accounts: list[dict[str, Any]],
     rows = _existing(session, Account.identifier, [v["identifier"] for _, v in planned])
     for a, values in planned:
         row = rows.get(values["identifier"])
-        if row is None:  # the password is hashed only when it changes: argon2 is slow on purpose
+        answer = a.get("security_answer")
+        if row is None:  # secrets are hashed only when they change: argon2 is slow on purpose
+            if answer is not None:
+                values["security_answer_hash"] = hash_answer(passwords, answer)
             _upsert(session, Account, None, counts,
                     password_hash=passwords.hash(a["password"]), **values)
             continue
@@ -193,6 +201,10 @@ def _import_accounts(session: Session, accounts: list[dict[str, Any]],
         if (not passwords.verify(row.password_hash, a["password"])
                 or passwords.needs_rehash(row.password_hash)):
             row.password_hash = passwords.hash(a["password"])
+            changed = True
+        if answer is not None and not answer_matches(passwords, row.security_answer_hash,
+                                                     answer):
+            row.security_answer_hash = hash_answer(passwords, answer)
             changed = True
         if changed:
             counts.updated += 1

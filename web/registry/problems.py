@@ -128,6 +128,37 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType({
         "Une adresse e-mail ne peut pas être validée si elle n'est pas donnée : ajoutez "
         "« email ».",
         "An e-mail address cannot be validated if it is not given: add “email”."),
+    "employer_identifier": (
+        "L'identifiant d'un employeur est son numéro d'abonné : de 4 à 10 chiffres, entre "
+        "guillemets (ici : « {identifier} »).",
+        "An employer's identifier is its subscriber number: 4 to 10 digits, in quotes (here: "
+        "“{identifier}”)."),
+    "staff_identifier": (
+        "Un identifiant d'agent commence par une lettre (ici : « {identifier} ») : des chiffres "
+        "seuls sont le numéro d'abonné d'un employeur (kind: employer).",
+        "A staff identifier starts with a letter (here: “{identifier}”): digits alone are an "
+        "employer's subscriber number (kind: employer)."),
+    "employer_roles": (
+        "Seuls les comptes d'agent ont des rôles : retirez « roles » de ce compte employeur.",
+        "Only staff accounts have roles: remove “roles” from this employer account."),
+    "security_question_employer": (
+        "Seuls les comptes employeur ont une question de sécurité : retirez "
+        "« security_question » et « security_answer » de ce compte.",
+        "Only employer accounts have a security question: remove “security_question” and "
+        "“security_answer” from this account."),
+    "security_question_pair": (
+        "La question de sécurité et sa réponse vont ensemble : ajoutez « {missing} ».",
+        "The security question and its answer go together: add “{missing}”."),
+    "security_question_invalid": (
+        "La question de sécurité doit tenir en 200 caractères, sans caractère invisible ni "
+        "texte vide.",
+        "The security question must fit in 200 characters, neither empty nor with invisible "
+        "characters."),
+    "security_answer_invalid": (
+        "La réponse à la question de sécurité doit compter de 3 à 100 caractères hors espaces, "
+        "sans caractère invisible.",
+        "The answer to the security question must be 3 to 100 characters long besides spaces, "
+        "without invisible characters."),
     "identifier_taken": (
         "Le compte « {identifier} » existe déjà pour une autre personne ou un autre type de "
         "compte : l'import ne le réattribue pas.",
@@ -151,9 +182,12 @@ FORMATS: Mapping[str, tuple[str, str]] = MappingProxyType({
     "workflow": ("un nom de procédure en minuscules (par exemple resource_declaration)",
                  "a procedure name in lower case (for example resource_declaration)"),
     "identifier": ("un identifiant d'agent de 3 à 40 caractères : minuscules, chiffres, « . », "
-                   "« _ » ou « - », en commençant par une lettre (par exemple agent.immat)",
+                   "« _ » ou « - », en commençant par une lettre (par exemple agent.immat), ou "
+                   "le numéro d'abonné d'un employeur : de 4 à 10 chiffres (par exemple "
+                   "\"300125\")",
                    "a staff identifier of 3 to 40 characters: lower-case letters, digits, "
-                   "“.”, “_” or “-”, starting with a letter (for example agent.immat)"),
+                   "“.”, “_” or “-”, starting with a letter (for example agent.immat), or an "
+                   "employer's subscriber number: 4 to 10 digits (for example \"300125\")"),
     "roles": ("un nom de rôle en minuscules (par exemple immatriculation)",
               "a role name in lower case (for example immatriculation)"),
     "email": ("une adresse e-mail (par exemple alain.dupont@example.mc)",
