@@ -205,3 +205,15 @@ def test_the_api_stays_closed_until_the_account_is_ready(app, client):
         r = client.get("/api/v1/workflows", headers=headers)
         assert r.status_code == 403 and r.json["code"] == "account_not_ready", flags
         assert client.delete("/api/v1/auth/token", headers=headers).status_code == 204
+
+
+def test_a_changed_password_is_announced_to_the_confirmed_address(app, client):
+    portal, who = signed_in(app, client)
+    change(portal, who.password, NEW_PASSWORD)
+    notices = mails(app, "password_changed")
+    assert [m.to_address for m in notices] == [account(app, who.account_id).email]
+    assert "modifié" in notices[0].body_text and NEW_PASSWORD not in notices[0].body_text
+    quiet, first = signed_in(app, app.test_client(), must_change_password=True, email=None,
+                             email_validated=False)
+    assert change(quiet, first.password, "Falaise8").path == "/account/email"
+    assert len(mails(app, "password_changed")) == 1  # no confirmed address: nobody to tell

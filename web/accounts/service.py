@@ -69,6 +69,28 @@ def _new_password(session: Session, passwords: Passwords, policy: PasswordPolicy
     account.password_hash = passwords.hash(new)
     account.must_change_password = False
     account.password_changed_at = now
+    _notify_password_changed(session, account, now)
+
+
+PASSWORD_CHANGED = "password_changed"  # noqa: S105 - a mail kind, not a password
+
+
+def _notify_password_changed(session: Session, account: Account, now: datetime) -> None:
+    """Tell the confirmed address that the password changed: if it was not its owner, they
+    learn it at once (ASVS 2.5.5). Nothing when no address is confirmed yet."""
+    if not (account.email and account.email_validated):
+        return
+    enqueue(session, kind=PASSWORD_CHANGED, to=account.email, account_id=account.id, now=now,
+            subject="Votre mot de passe a été modifié / Your password was changed",
+            body=(
+                "Bonjour,\n\nLe mot de passe de vos services en ligne des Caisses Sociales de"
+                " Monaco vient d'être modifié. Si vous êtes à l'origine de ce changement, vous"
+                " n'avez rien à faire.\n\nSinon, demandez tout de suite un nouveau mot de passe"
+                " (« Mot de passe oublié » sur la page de connexion) et contactez les Caisses"
+                " Sociales au +377 93 15 44 44.\n\n---\n\nHello,\n\nThe password of your"
+                " online services was just changed. If you made this change, there is nothing to"
+                " do.\n\nOtherwise, ask for a new password at once (“Forgotten password” on the"
+                " login page) and contact the Caisses Sociales on +377 93 15 44 44.\n"))
 
 
 def _check_current(passwords: Passwords, account: Account, current: str) -> None:
