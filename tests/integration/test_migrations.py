@@ -71,3 +71,12 @@ def test_0003_adds_the_security_question_and_goes_back_without_losing_accounts(e
 
     upgrade(engine)  # and up again
     assert {"security_question", "security_answer_hash"} <= account_columns(engine)
+
+
+def test_0004_adds_the_mail_option_tables_and_goes_back(engine):
+    upgrade(engine)
+    assert {"mail_options", "insurer_emails"} <= set(inspect(engine).get_table_names())
+    downgrade(engine, "0003")
+    assert not {"mail_options", "insurer_emails"} & set(inspect(engine).get_table_names())
+    upgrade(engine)
+    assert {"mail_options", "insurer_emails"} <= set(inspect(engine).get_table_names())

@@ -55,6 +55,7 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "portal.password": ("account", ()),
     "portal.email": ("account", ()),
     "portal.security_question": ("account", ()),
+    "portal.mail_options_page": ("account", ()),
     "portal.confirm_email_page": ("public", ()),
     "portal.confirm_email_action": ("public", ()),
     "portal.forgotten": ("public", ()),

@@ -118,6 +118,32 @@ class Account(Base):
     enough on its own to open anything (web/accounts/security_question.py)."""
 
 
+MAIL_CHANNELS = ("post", "email")
+
+
+class MailOptions(Base):
+    """How the fund's letters reach a subscription (refs 002 "Mes options de courrier" and 003
+    "Contact options"): by post (the default, ref 002) or by e-mail. One row per account: an
+    account is one subscription here."""
+
+    __tablename__ = "mail_options"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10), default="post")
+    """``post`` or ``email``"""
+    insurer_terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the terms of the transfer to the complementary insurer were last accepted."""
+
+
+class InsurerEmail(Base):
+    """The complementary insurer's address to which a household member's medical benefits
+    statements are also sent (ref 002 "Transmission des fiches de décompte maladie")."""
+
+    __tablename__ = "insurer_emails"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+
+
 class ApiToken(Base):
     __tablename__ = "api_tokens"
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -295,5 +321,5 @@ class Document(Base):
 
 
 __all__ = ["Account", "ApiToken", "Base", "Campaign", "CampaignRecipient", "Counter", "Document",
-           "Household", "IdempotencyKey", "Person", "Submission", "SubmissionEvent",
-           "WorkflowVersion"]
+           "Household", "IdempotencyKey", "InsurerEmail", "MailOptions", "Person", "Submission",
+           "SubmissionEvent", "WorkflowVersion"]

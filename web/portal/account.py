@@ -16,6 +16,13 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from web.accounts.links import EMAIL_VALIDATION, PASSWORD_RESET, peek
+from web.accounts.mail_options import (
+    insured_members,
+    insurer_emails,
+    mail_options,
+    set_insurer_emails,
+    set_mail_channel,
+)
 from web.accounts.policy import policy
 from web.accounts.security_question import ANSWER_MAX, ANSWER_MIN, QUESTION_MAX
 from web.accounts.service import (
@@ -144,6 +151,53 @@ def security_question() -> Response | tuple[str, int] | str:
                            (me.account.security_question or ""),
                            question_max=QUESTION_MAX, answer_min=ANSWER_MIN,
                            answer_max=ANSWER_MAX)
+    return (page, 400) if error else page
+
+
+@bp.route("/account/mail-options", methods=["GET", "POST"])
+@audience("account")
+@account_required
+def mail_options_page() -> Response | tuple[str, int] | str:
+    """Letters by post or e-mail; with e-mail, a member also gives the complementary insurer's
+    address of each household member (web/accounts/mail_options.py). "Copy for all" is a submit
+    button (no script): it copies the first address typed into every field and redraws the
+    page, saving nothing. Employers choose the channel only; staff have no letters (to the
+    profile). One subscription: the account's own."""
+    svc, me = services(), actor()
+    account = me.account
+    if account.kind == "staff":
+        return redirect(url_for("portal.profile"))
+    options = mail_options(db(), account)
+    members = insured_members(db(), account)
+    saved = insurer_emails(db(), account)
+    channel = options.channel
+    typed = {person.id: saved.get(person.id, "") for person in members}
+    terms = options.insurer_terms_accepted_at is not None and bool(saved)
+    error = None
+    if request.method == "POST":
+        channel = _field("channel", 10) or channel
+        # Only the household's fields are read: any other field name is ignored.
+        typed = {person.id: _field(f"insurer-{person.id}", 320).strip() for person in members}
+        terms = request.form.get("accept_terms") == "yes"
+        if _field("action", 10) == "copy":
+            first = next((value for value in typed.values() if value), "")
+            typed = dict.fromkeys(typed, first)
+        else:
+            now = svc.clock.now()
+            try:
+                set_mail_channel(db(), account, channel, now)
+                if members and (channel == "email" or any(typed.values())):
+                    set_insurer_emails(db(), account, typed, terms, now)
+            except AccountRefused as refused:
+                db().rollback()
+                error = _refusal(refused)
+            else:
+                db().commit()
+                flash(_("Your mail options are saved."), "success")
+                return redirect(url_for("portal.mail_options_page"))
+    page = render_template("portal/account/mail_options.html", error=error, account=account,
+                           stored_channel=mail_options(db(), account).channel, channel=channel,
+                           members=members, typed=typed, terms=terms)
     return (page, 400) if error else page
 
 
