@@ -125,7 +125,8 @@ def test_member_profile_password_and_email(page: Page, live_server: LiveServer,
     expect(page.locator("main").get_by_text("Question de sécurité")).to_have_count(0)
     links = page.locator("main ul a")
     expect(links).to_have_text(["Modifier mon mot de passe",
-                                "Modifier mon adresse électronique"])
+                                "Modifier mon adresse électronique",
+                                "Mes options de courrier"])
     expect(page.get_by_role("link", name="Retour à mes services en ligne")) \
         .to_have_attribute("href", "/")
     check_a11y(page, "profile")
