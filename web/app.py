@@ -64,12 +64,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_babel(app)
 
     from web.api import bp as api_bp
+    from web.backoffice import bp as backoffice_bp
     from web.cli import register_cli
     from web.portal import bp as portal_bp
     from web.portal.forms import prepare_forms
 
     app.register_blueprint(api_bp)
     app.register_blueprint(portal_bp)
+    app.register_blueprint(backoffice_bp)
     from web.mail.mailbox import register_mailbox  # /dev/mailbox: local backend, not production
     register_mailbox(app, settings)
     prepare_forms(catalog.all_current())

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine import Context, Message, Outcome, SubmissionState, Workflow, path, review, scope_of
 from engine import runtime as engine
+from web import audit
 from web.catalog import Catalog
 from web.clock import Clock
 from web.context_cache import ContextCache
@@ -29,7 +30,6 @@ from web.db.models import (
     IdempotencyKey,
     Person,
     Submission,
-    SubmissionEvent,
 )
 from web.errors import NOT_FOUND, STALE, ApiProblem
 
@@ -182,10 +182,8 @@ class Submissions:
         self.session.flush()  # the revision check (version_id_col) happens here
 
     def log(self, row: Submission, actor: Actor, event: str, detail: dict[str, Any]) -> None:
-        # a plain INSERT: the log is written, never read back in this request
-        self.session.execute(insert(SubmissionEvent).values(
-            submission_id=row.id, at=self.clock.now(), actor_id=actor.account.id,
-            actor_kind=actor.account.kind, event=event, revision=row.revision, detail=detail))
+        audit.append(self.session, row.id, self.clock.now(), actor.account.id,
+                     actor.account.kind, event, row.revision, detail)
 
     def _receipt(self, wf: Workflow, row: Submission, owner: Account, state: SubmissionState,
                  amended: bool) -> None:

@@ -114,6 +114,10 @@ class Account(Base):
     security_question: Mapped[str | None] = mapped_column(String(200))
     """Employers only (ref 004, "profil abonné"): the question the subscriber chose."""
     security_answer_hash: Mapped[str | None] = mapped_column(String(255))
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    """Staff only: the base32 secret of the authenticator (second factor, AUTH-11)."""
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    """The 30-second step of the last code accepted: a code is never accepted twice."""
     """argon2id of the answer's folded form (case, accents and spaces): never shown, never
     enough on its own to open anything (web/accounts/security_question.py)."""
 
@@ -278,17 +282,42 @@ class Submission(Base):
 
 
 class SubmissionEvent(Base):
-    """Append-only log: who did what, when, at which revision."""
+    """The audit trail: append-only (triggers refuse UPDATE and DELETE), one chain per
+    submission. ``seq`` numbers a submission's entries from 1 and ``hash`` is the SHA-256 of the
+    entry with the previous entry's hash (``web.audit``), so an edited, removed or inserted entry
+    breaks the chain; ``(submission_id, seq)`` is unique, so two writers cannot both append the
+    same link."""
 
     __tablename__ = "submission_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"))
     actor_kind: Mapped[str] = mapped_column(String(10))
     event: Mapped[str] = mapped_column(String(63))
     revision: Mapped[int] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("submission_id", "seq", name="uq_submission_events_seq"),)
+
+
+class Notification(Base):
+    """What a member is told when a submission enters a state its workflow marks ``notify``:
+    shown in "my requests", and sent by e-mail (outbox) or by post (letter) as the member's mail
+    options decide. ``content`` holds the subject and body in each language, rendered once."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(10))
+    content: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class IdempotencyKey(Base):

@@ -1,0 +1,1 @@
+"""Imports every module of the back office that registers routes on ``bp``."""
