@@ -14,6 +14,7 @@ from engine.definitions import (
     Document,
     Form,
     Lifecycle,
+    MessageTemplate,
     Requirement,
     StaffTransition,
     Step,
@@ -150,15 +151,7 @@ def _build(bundle: Bundle, conditions: Mapping[str, Expression]) -> Workflow:
                            skip_unless=conditions.get(f"/steps/{name}/skip_unless"),
                            rules=tuple(raw.get("rules", ())),
                            requires_opened=tuple(raw.get("requires_opened", ())))
-    life = wf["lifecycle"]
-    lifecycle = Lifecycle(
-        initial=life["initial"],
-        states=MappingProxyType({k: _text(v) for k, v in life["states"].items()}),
-        transitions=tuple(StaffTransition(
-            name=t["name"], sources=(t["from"],) if isinstance(t["from"], str) else
-            tuple(t["from"]), dest=t["to"], role=t["role"], title=_text(t["title"]))
-            for t in life["transitions"]),
-        member_can_amend_in=frozenset(life.get("member_can_amend_in", ())))
+    lifecycle = _lifecycle(wf["lifecycle"])
     return Workflow(
         id=wf["workflow"], version=int(wf["version"]), title=_text(wf["title"]),
         description=text_of(wf.get("description")), audience=wf["audience"],
@@ -173,3 +166,22 @@ def _build(bundle: Bundle, conditions: Mapping[str, Expression]) -> Workflow:
         messages=MappingProxyType({k: _text(v) for k, v in wf.get("messages", {}).items()}),
         lifecycle=lifecycle, digest=bundle.digest, one_per=conditions.get("/one_per"),
         machines=build_machines(steps, lifecycle))
+
+
+def _lifecycle(life: Mapping[str, Any]) -> Lifecycle:
+    """A state is a title (short form) or ``{title, notice?, notify?}``."""
+    states = {k: v if "title" in v else {"title": v} for k, v in life["states"].items()}
+    return Lifecycle(
+        initial=life["initial"],
+        states=MappingProxyType({k: _text(v["title"]) for k, v in states.items()}),
+        transitions=tuple(StaffTransition(
+            name=t["name"], sources=(t["from"],) if isinstance(t["from"], str) else
+            tuple(t["from"]), dest=t["to"], role=t["role"], title=_text(t["title"]),
+            reason=bool(t.get("reason", False)))
+            for t in life["transitions"]),
+        member_can_amend_in=frozenset(life.get("member_can_amend_in", ())),
+        notices=MappingProxyType({k: _text(v["notice"]) for k, v in states.items()
+                                  if "notice" in v}),
+        notify=MappingProxyType({k: MessageTemplate(_text(v["notify"]["subject"]),
+                                                    _text(v["notify"]["body"]))
+                                 for k, v in states.items() if "notify" in v}))

@@ -64,17 +64,43 @@ class StaffTransition:
     dest: str
     role: str
     title: Text
+    reason: bool = False
+    """Staff must give a reason (a comment) to fire it (asking for documents, rejecting)."""
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    """What a member is sent when a submission enters a state: a subject and a body per
+    language, with placeholders (:data:`engine.templates.PLACEHOLDERS`)."""
+
+    subject: Text
+    body: Text
 
 
 @dataclass(frozen=True)
 class Lifecycle:
     initial: str
     states: Mapping[str, Text]
+    """Each state's title, in lifecycle order."""
     transitions: tuple[StaffTransition, ...]
     member_can_amend_in: frozenset[str] = frozenset()
+    notices: Mapping[str, Text] = field(default_factory=dict)
+    """What the member's page says while the submission is in that state."""
+    notify: Mapping[str, MessageTemplate] = field(default_factory=dict)
+    """The states whose entry is announced to the member, with the message to send."""
 
     def transition(self, name: str) -> StaffTransition | None:
         return next((t for t in self.transitions if t.name == name), None)
+
+    def transitions_from(self, state: str) -> tuple[StaffTransition, ...]:
+        """The staff actions possible in ``state``, in the definition's order."""
+        return tuple(t for t in self.transitions if state in t.sources)
+
+    @property
+    def decisions(self) -> frozenset[str]:
+        """The states staff cannot leave: a submission there is decided."""
+        leaving = {src for t in self.transitions for src in t.sources}
+        return frozenset(s for s in self.states if s not in leaving)
 
 
 @dataclass(frozen=True)

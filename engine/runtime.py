@@ -267,7 +267,11 @@ def amend(wf: Workflow, state: SubmissionState) -> Outcome:
 
 
 def staff_transition(wf: Workflow, state: SubmissionState, name: str,
-                     roles: frozenset[str]) -> Outcome:
+                     roles: frozenset[str], reason: str | None = None) -> Outcome:
+    """Fire a lifecycle transition for staff holding ``roles``. A transition declared with
+    ``reason: true`` needs a non-blank ``reason``. The outcome's ``changed`` effect says from
+    which state to which, with the reason; ``notify`` is added when the workflow announces the
+    new state to the member."""
     found = wf.lifecycle.transition(name)
     if found is None:
         raise _refused("unknown_transition", f"L'action « {name} » n'existe pas.",
@@ -281,10 +285,19 @@ def staff_transition(wf: Workflow, state: SubmissionState, name: str,
         raise _refused("transition_not_allowed",
                        f"L'action « {found.title.fr} » n'est pas possible dans cet état.",
                        f"Action “{found.title.en}” is not possible in this state.") from error
+    reason = (reason or "").strip()
+    if found.reason and not reason:
+        raise _refused("reason_required",
+                       f"Indiquez le motif de l'action « {found.title.fr} ».",
+                       f"Give the reason for the action “{found.title.en}”.")
     new = state.evolve(status=status)
     if state.editing and status not in wf.lifecycle.member_can_amend_in:
         new = new.evolve(editing=False, data=state.submitted or {}, step=None)
-    return Outcome(new, f"staff:{name}")
+    effects = [Effect("changed", {"from": state.status, "to": status, "transition": name,
+                                  "comment": reason})]
+    if status in wf.lifecycle.notify:
+        effects.append(Effect("notify", {"state": status, "comment": reason}))
+    return Outcome(new, f"staff:{name}", tuple(effects))
 
 
 def member_actions(wf: Workflow, state: SubmissionState) -> list[str]:

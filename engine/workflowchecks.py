@@ -10,6 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from engine.errors import Message
+from engine.templates import PLACEHOLDERS, placeholders
 
 Issue = tuple[str, str, Message]
 RESERVED_STATES = ("draft", "cancelled")
@@ -147,6 +148,9 @@ def _check_lifecycle(life: Mapping[str, Any]) -> Iterator[Issue]:
                 f"« {name} » est un état réservé à la démarche du membre :"
                 " choisissez un autre nom.",
                 f"“{name}” is reserved for the member's own progress: choose another name.")
+    for name, spec in states.items():
+        yield from _check_templates(f"/lifecycle/states/{name}/notify",
+                                    spec.get("notify") if "title" in spec else None)
     if life["initial"] not in states:
         yield "/lifecycle/initial", "unknown_state", _unknown("L'état", "State", life["initial"],
                                                              states)
@@ -173,3 +177,18 @@ def _check_lifecycle(life: Mapping[str, Any]) -> Iterator[Issue]:
                 yield pointer, "unknown_state", _unknown("L'état", "State", src, states)
         if tr["to"] not in states:
             yield f"{here}/to", "unknown_state", _unknown("L'état", "State", tr["to"], states)
+
+
+def _check_templates(here: str, template: Mapping[str, Any] | None) -> Iterator[Issue]:
+    """Every ``{name}`` of a message template is a known placeholder."""
+    if template is None:
+        return
+    for part in ("subject", "body"):
+        for lang in ("fr", "en"):
+            for name in placeholders(template[part][lang]):
+                if name not in PLACEHOLDERS:
+                    known = ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+                    yield f"{here}/{part}/{lang}", "unknown_placeholder", Message(
+                        f"« {{{name}}} » n'est pas une valeur connue ; valeurs possibles :"
+                        f" {known}.",
+                        f"“{{{name}}}” is not a known value; known values: {known}.")

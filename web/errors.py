@@ -24,6 +24,7 @@ STATUS_BY_CODE = {
     "role_required": 403,
     "unknown_transition": 422,
     "transition_not_allowed": 422,
+    "reason_required": 422,
     "stale_revision": 409,
 }
 

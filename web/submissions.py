@@ -32,6 +32,7 @@ from web.db.models import (
     Submission,
 )
 from web.errors import NOT_FOUND, STALE, ApiProblem
+from web.notifications import notify
 
 Action = Callable[[Workflow, SubmissionState, Context], Outcome]
 
@@ -174,6 +175,9 @@ class Submissions:
         for effect in outcome.effects:
             if effect.kind == "receipt":
                 self._receipt(wf, row, owner, outcome.state, bool(effect.data.get("amended")))
+            elif effect.kind == "notify":
+                notify(self.session, wf, row, owner, effect.data["state"],
+                       effect.data.get("comment", ""), self.clock.now())
         return outcome
 
     def _store(self, row: Submission, state: SubmissionState) -> None:
@@ -235,6 +239,10 @@ def _detail(outcome: Outcome) -> dict[str, Any]:
     for effect in outcome.effects:
         if effect.kind in ("answered", "opened"):  # which step was answered, which document
             detail[effect.kind] = next(iter(effect.data.values()))
+        elif effect.kind == "changed":  # a staff transition: from, to, and the reason given
+            detail.update({"from": effect.data["from"], "to": effect.data["to"]})
+            if effect.data.get("comment"):
+                detail["comment"] = effect.data["comment"]
     return detail
 
 

@@ -36,7 +36,7 @@ def test_full_declaration_with_spouse_and_children(client):
     api = logged_in(client, spouse=True, children_section=True)
     sub = api.start()
     sid = sub["id"]
-    assert (sub["status"], sub["step"], sub["version"]) == ("draft", "terms", 1)
+    assert (sub["status"], sub["step"]) == ("draft", "terms") and sub["version"] >= 1
     accept_terms(api, sid)
     assert api.answer(sid, "situation", {"code": "none"}).json["step"] == "income_declarant"
     assert api.answer(sid, "income_declarant", INCOME).json["step"] == "income_spouse"
@@ -356,8 +356,9 @@ def test_bad_input_gets_a_clear_error_never_a_500(client, body, content_type, st
 def test_openapi_lists_every_step_schema(client):
     doc = client.get("/api/v1/openapi.json").json
     schemas = doc["components"]["schemas"]
+    version = client.application.extensions["csm"].catalog.current("resource_declaration").version
     for step in ("terms", "situation", "income_declarant", "income_spouse", "observations",
                  "children"):
-        assert f"resource_declaration.v1.{step}" in schemas
-    assert schemas["resource_declaration.v1.income_declarant"]["properties"]["incomes"]
+        assert f"resource_declaration.v{version}.{step}" in schemas
+    assert schemas[f"resource_declaration.v{version}.income_declarant"]["properties"]["incomes"]
     assert "/api/v1/submissions/{submission_id}/steps/{step}" in doc["paths"]

@@ -3,6 +3,7 @@ submissions (DESIGN "Runtime"; SECURITY REL-03, REL-04)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from datetime import date
@@ -85,21 +86,23 @@ def test_a_submission_keeps_its_definition_version(settings, definitions_copy):
 
     # an analyst removes the observations step and bumps the version, as the docs say
     path = definitions_copy / "workflows" / "resource_declaration.yaml"
-    text = path.read_text("utf-8").replace("version: 1", "version: 2", 1)
+    text = path.read_text("utf-8")
+    version = int(re.search(r"^version: (\d+)$", text, re.M).group(1))  # type: ignore[union-attr]
+    text = text.replace(f"version: {version}", f"version: {version + 1}", 1)
     text = text.replace("    next: observations\n  observations:\n    form: observations\n"
                         "    next: children\n", "    next: children\n")
     path.write_text(text, "utf-8")
     second = create_app(replace(settings, definitions_dir=definitions_copy))
     api = Api(second.test_client(), api.token)
-    assert api.get(f"/api/v1/submissions/{old}").json["version"] == 1
+    assert api.get(f"/api/v1/submissions/{old}").json["version"] == version
     api.post(f"/api/v1/submissions/{old}/documents/cgu")
     api.answer(old, "terms", {"accepted": True})
     api.answer(old, "situation", {"code": "none"})
     r = api.answer(old, "income_declarant", {"incomes": [], "total_months": 0})
-    assert r.json["step"] == "observations"  # version 1 still has it
+    assert r.json["step"] == "observations"  # the old version still has it
     spec = api.get("/api/v1/openapi.json").json["components"]["schemas"]
-    assert "resource_declaration.v2.income_declarant" in spec
-    assert "resource_declaration.v2.observations" not in spec
+    assert f"resource_declaration.v{version + 1}.income_declarant" in spec
+    assert f"resource_declaration.v{version + 1}.observations" not in spec
     second.extensions["csm"].engine.dispose()
 
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, request
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine import Message
@@ -16,26 +13,12 @@ from engine import runtime as engine
 from web.api.common import actor, authenticated, db, json_body, staff_only, submissions
 from web.api.serialize import submission_json
 from web.audience import audience
-from web.db.models import Account, Submission
+from web.backoffice.queue import QueueError, page, parse_filter
+from web.db.models import Submission
 from web.errors import STALE, ApiProblem
 from web.i18n import current_language
 
 bp = Blueprint("staff", __name__)
-PAGE = 50
-BAD_CURSOR = Message("Le curseur de pagination n'est pas valide.", "The page cursor is invalid.")
-
-
-def _cursor(row: Submission) -> str:
-    raw = f"{row.submitted_at.isoformat() if row.submitted_at else ''}|{row.id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode()
-
-
-def _after(cursor: str) -> tuple[datetime, str]:
-    try:
-        at, _, sid = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(at), sid
-    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
-        raise ApiProblem(400, "invalid_cursor", BAD_CURSOR) from error
 
 
 @bp.get("/staff/submissions")
@@ -43,29 +26,24 @@ def _after(cursor: str) -> tuple[datetime, str]:
 @authenticated
 @staff_only
 def queue() -> dict[str, Any]:
+    """The queue of the procedures the caller's roles act on, filtered by ``workflow``,
+    ``status``, ``scope``, ``submitted_from``/``submitted_to`` (Monaco days, included), ``q``
+    and ``sort``, one keyset page after ``cursor`` (``web.backoffice.queue``)."""
     service, me = submissions(), actor()
     visible = [wf.id for wf in service.catalog.all_current()
                if me.roles & {t.role for t in wf.lifecycle.transitions}]
-    query = select(Submission).where(Submission.workflow.in_(visible),
-                                     Submission.status.not_in(["draft", "cancelled"]))
-    if request.args.get("workflow"):
-        query = query.where(Submission.workflow == request.args["workflow"])
-    if request.args.get("status"):
-        query = query.where(Submission.status == request.args["status"])
-    if request.args.get("q"):
-        q = request.args["q"].strip()[:80]
-        owners = select(Account.id).where(Account.identifier == q)
-        query = query.where(or_(Submission.receipt_number == q, Submission.owner_id.in_(owners)))
-    if request.args.get("cursor"):
-        at, sid = _after(request.args["cursor"])
-        query = query.where(or_(Submission.submitted_at > at,
-                                and_(Submission.submitted_at == at, Submission.id > sid)))
-    rows = list(db().scalars(query.order_by(Submission.submitted_at, Submission.id)
-                             .limit(PAGE + 1)))
+    try:
+        found = page(db(), parse_filter(request.args, visible),
+                     request.args.get("cursor") or None)
+    except QueueError as error:
+        raise ApiProblem(400, error.code, error.message) from error
+    loaded = {row.id: row for row in db().scalars(select(Submission).where(
+        Submission.id.in_([r.id for r in found.rows])))}
     lang = current_language()
-    page = rows[:PAGE]
-    return {"submissions": [submission_json(service, r, lang, staff=True) for r in page],
-            "next_cursor": _cursor(page[-1]) if len(rows) > PAGE else None}
+    return {"submissions": [{**submission_json(service, loaded[r.id], lang, staff=True),
+                             "owner": {"identifier": r.owner_identifier, "name": r.owner_name},
+                             "scope": r.scope} for r in found.rows],
+            "next_cursor": found.next_cursor}
 
 
 @bp.post("/staff/submissions/<submission_id>/transitions")
@@ -89,9 +67,7 @@ def transition(submission_id: str) -> dict[str, Any]:
     name = body["name"]
     try:
         service.act(me, row, lambda wf, st, ctx: engine.staff_transition(
-            wf, st, name, me.roles), body["revision"])
-        if comment:
-            service.log(row, me, "comment", {"comment": comment})
+            wf, st, name, me.roles, comment), body["revision"])
         db().commit()
     except StaleDataError as error:
         db().rollback()

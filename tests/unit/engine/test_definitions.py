@@ -171,12 +171,17 @@ def test_alias_bomb_is_refused_in_under_a_second() -> None:
     assert elapsed < 1.0
 
 
-def test_repository_definitions_load_and_compile_resource_declaration_1() -> None:
+def test_repository_definitions_load_and_compile_the_resource_declaration() -> None:
     result = load_definitions(REPO)
     assert result.report.ok, result.report.as_text("en")
-    workflow = result.workflows[("resource_declaration", 1)]
-    assert (workflow.id, workflow.version, workflow.start) == ("resource_declaration", 1, "terms")
+    [workflow] = [wf for key, wf in result.workflows.items() if key[0] == "resource_declaration"]
+    assert (workflow.id, workflow.start) == ("resource_declaration", "terms")
     assert "summary" in workflow.steps and workflow.steps["summary"].review
+    life = workflow.lifecycle
+    assert life.decisions == {"processed", "rejected"}
+    assert [t.name for t in life.transitions if t.reason] == ["request_documents", "reject"]
+    assert "pièces complémentaires" in life.notices["awaiting_documents"].fr
+    assert set(life.notify) == {"awaiting_documents", "processed", "rejected"}
 
 
 # ------------------------------------------------------------- located and worded for a person

@@ -434,7 +434,8 @@ class Declaration(RuleBasedStateMachine):
 
     @rule(name=st.sampled_from(["start_review", "request_documents", "accept", "reject"]))
     def service(self, name: str) -> None:
-        self._try(lambda s: staff_transition(self.wf, s, name, STAFF), {"transition_not_allowed"})
+        self._try(lambda s: staff_transition(self.wf, s, name, STAFF, "motif"),
+                  {"transition_not_allowed"})
 
     def _try(self, move: Any, allowed: set[str]) -> None:
         before = frozen(self.state)

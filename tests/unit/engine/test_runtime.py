@@ -152,8 +152,9 @@ class Walker:
     def amend(self) -> Outcome:
         return self.move(lambda s: amend(self.wf, s))
 
-    def staff(self, name: str, roles: frozenset[str] = STAFF) -> Outcome:
-        return self.move(lambda s: staff_transition(self.wf, s, name, roles))
+    def staff(self, name: str, roles: frozenset[str] = STAFF,
+              reason: str = "Bulletins de salaire manquants") -> Outcome:
+        return self.move(lambda s: staff_transition(self.wf, s, name, roles, reason))
 
     def path(self) -> list[str]:
         return path(self.wf, self.state.data, self.ctx)
@@ -617,6 +618,30 @@ def test_staff_refusals(wf: Workflow, name: str, roles: frozenset[str], code: st
     assert w.state.status == "submitted"
 
 
+@pytest.mark.parametrize("name", ["request_documents", "reject"])
+@pytest.mark.parametrize("reason", ["", "   \n "])
+def test_a_transition_declared_with_a_reason_needs_one(wf: Workflow, name: str,
+                                                        reason: str) -> None:
+    w = submitted(wf)
+    w.staff("start_review")
+    error = refused("reason_required", lambda: w.staff(name, reason=reason))
+    assert error.message.fr.startswith("Indiquez le motif de l'action")
+    assert w.state.status == "in_review"
+
+
+def test_a_transition_says_from_where_to_where_and_whether_to_notify(wf: Workflow) -> None:
+    w = submitted(wf)
+    quiet = w.staff("start_review", reason="")
+    assert [(e.kind, dict(e.data)) for e in quiet.effects] == [
+        ("changed", {"from": "submitted", "to": "in_review", "transition": "start_review",
+                     "comment": ""})]
+    told = w.staff("request_documents", reason="  Avis d'imposition 2025  ")
+    assert [(e.kind, dict(e.data)) for e in told.effects] == [
+        ("changed", {"from": "in_review", "to": "awaiting_documents",
+                     "transition": "request_documents", "comment": "Avis d'imposition 2025"}),
+        ("notify", {"state": "awaiting_documents", "comment": "Avis d'imposition 2025"})]
+
+
 @pytest.mark.parametrize("status_of", ["draft", "cancelled", "processed", "rejected"])
 def test_staff_cannot_move_a_draft_a_cancelled_or_a_finished_declaration(
         wf: Workflow, status_of: str) -> None:
@@ -671,7 +696,7 @@ def test_open_for_a_recipient_during_the_campaign(wf: Workflow) -> None:
     assert unavailable(wf, ctx) is None
     outcome = start(wf, ctx)
     assert outcome.event == "started" and outcome.effects == ()
-    assert outcome.state == SubmissionState(workflow="resource_declaration", version=1,
+    assert outcome.state == SubmissionState(workflow="resource_declaration", version=wf.version,
                                             step="terms")
     assert scope_of(wf, ctx) == "2025"
     assert member_actions(wf, outcome.state) == ["answer", "cancel"]
@@ -701,7 +726,7 @@ def test_the_state_survives_json_after_every_move_of_a_whole_life(wf: Workflow) 
 def test_the_saved_state_has_a_format_version(wf: Workflow) -> None:
     state = start(wf, context()).state
     assert state.to_json() == {
-        "format": 1, "workflow": "resource_declaration", "version": 1, "step": "terms",
+        "format": 1, "workflow": "resource_declaration", "version": wf.version, "step": "terms",
         "status": "draft", "data": {}, "reached_review": False, "editing": False,
         "opened": [], "submitted": None}
 

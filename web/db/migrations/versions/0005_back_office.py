@@ -10,7 +10,8 @@ here, as it was when this migration was written: ``web.audit.entry_hash``). UPDA
 """
 import hashlib
 import json
-from datetime import UTC
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -25,7 +26,8 @@ GENESIS = "0" * 64
 REFUSAL = "submission_events is append-only"
 
 
-def _hash(prev, submission_id, seq, at, actor_id, actor_kind, event, revision_, detail):
+def _hash(prev: str, submission_id: str, seq: int, at: datetime, actor_id: str | None,
+          actor_kind: str, event: str, revision_: int, detail: dict[str, Any]) -> str:
     at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     payload = {"prev": prev, "submission": submission_id, "seq": seq,
                "at": at.isoformat(timespec="microseconds"), "actor": actor_id,
