@@ -51,6 +51,18 @@ class Actor:
         return frozenset(self.account.roles or ())
 
 
+ADMIN = "admin"
+"""The staff role that sees every procedure's submissions (deciding still needs each
+transition's own role)."""
+
+
+def staff_sees(actor: Actor, wf: Workflow) -> bool:
+    """A staff member sees a procedure's submissions when they hold the role of one of its
+    transitions, or are an administrator."""
+    return actor.is_staff and (ADMIN in actor.roles or
+                               bool(actor.roles & {t.role for t in wf.lifecycle.transitions}))
+
+
 def actor_for(session: Session, account: Account) -> Actor:
     person = session.get(Person, account.person_id) if account.person_id else None
     return Actor(account, person)
@@ -90,8 +102,13 @@ class Submissions:
     def staff_may_see(self, actor: Actor, row: Submission) -> bool:
         if not actor.is_staff or row.status in ("draft", "cancelled"):
             return False
-        wf = self.definition(row)
-        return bool(actor.roles & {t.role for t in wf.lifecycle.transitions})
+        return staff_sees(actor, self.definition(row))
+
+    def visible_workflows(self, actor: Actor) -> list[Workflow]:
+        """The current procedures whose queue this staff member sees (none for a member)."""
+        if not actor.is_staff:
+            return []
+        return [wf for wf in self.catalog.all_current() if staff_sees(actor, wf)]
 
     def load(self, actor: Actor, submission_id: str, for_update: bool = False) -> Submission:
         query = select(Submission).where(Submission.id == submission_id)

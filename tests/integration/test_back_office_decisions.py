@@ -250,3 +250,31 @@ def test_two_staff_members_deciding_at_once_one_wins(app):
     assert count(app, OutboxMessage, kind="notification") == 1
     status = first.get(f"/api/v1/submissions/{sid}").json["status"]
     assert status == {"accept": "processed", "reject": "rejected"}[winner]
+
+
+# --- what the member sees ------------------------------------------------------------------------
+
+def test_the_member_page_says_documents_are_awaited_and_lists_the_message(app):
+    who = member(app)
+    api = Api(app.test_client(), token_for(app, who.account_id))
+    sid = api.start()["id"]
+    api.post(f"/api/v1/submissions/{sid}/documents/cgu")
+    api.answer(sid, "terms", {"accepted": True})
+    api.answer(sid, "situation", {"code": "other_scheme"})
+    api.act(sid, "submit")
+    staff_api = agent(app)
+    fire(staff_api, sid, "start_review")
+    fire(staff_api, sid, "request_documents", "Joindre l'avis d'imposition <b>2025</b>.")
+    portal = Portal(app.test_client())
+    portal.login(who.identifier, who.password)
+    home = portal.get("/")
+    assert "Latest messages" not in home.text  # French by default
+    assert "Derniers messages" in home.text and "nouveau" in home.text
+    page = portal.get(f"/submissions/{sid}")
+    assert page.soup.select_one("#state-notice").get_text(strip=True) == (
+        "Nous demeurons dans l'attente de pièces complémentaires."
+        " Merci de bien vouloir nous contacter.")
+    assert "Joindre l'avis d'imposition <b>2025</b>." in page.text  # shown as text, escaped
+    assert page.soup.select_one(".message b") is None
+    assert "ne peut plus être modifiée" in page.text  # amending closed, with the manual's words
+    assert "nouveau" not in portal.get("/").text  # read once its page was opened

@@ -15,8 +15,12 @@ from web.current import submissions
 from web.db.models import SUBSCRIBER_KINDS
 from web.i18n import current_language
 from web.labels import status_label
+from web.notifications import for_account
 from web.portal import bp
 from web.portal.signin import current_actor
+
+RECENT_MESSAGES = 5
+"""How many of the latest messages the home page lists (each submission's page has all)."""
 
 
 @bp.get("/")
@@ -48,6 +52,12 @@ def home() -> Response | str:
         rows.append({"id": row.id, "title": wf.title.text(lang), "status": row.status,
                      "status_label": status_label(wf, row.status, lang),
                      "updated_at": row.updated_at, "receipt": row.receipt_number})
+    notes = for_account(service.session, me.account.id)[:RECENT_MESSAGES]
+    titles = {r["id"]: r["title"] for r in rows}
+    messages = [{"submission_id": n.submission_id, "title": titles.get(n.submission_id, ""),
+                 "subject": n.content[lang]["subject"], "at": n.created_at,
+                 "unread": n.read_at is None} for n in notes if n.submission_id in titles]
     return render_template("portal/home.html", procedures=procedures, rows=rows, closed=False,
+                           messages=messages,
                            start_key=secrets.token_urlsafe(16), employer=employer,
                            account=me.account)

@@ -10,10 +10,12 @@ from werkzeug.wrappers import Response
 
 from engine import Message, SubmissionState, member_actions, review
 from web.audience import audience
-from web.current import submissions
+from web.current import db, services, submissions
+from web.db.models import Notification
 from web.errors import NOT_FOUND, ApiProblem
 from web.i18n import current_language
 from web.labels import status_label
+from web.notifications import for_account
 from web.portal import bp
 from web.portal.signin import member_required
 from web.portal.steps import owned, step_url
@@ -53,12 +55,27 @@ def submission(submission_id: str) -> Response | str:
     answers = state.submitted or {}
     sections = review(wf, answers, list(answers), lang)
     closed = row.status in wf.lifecycle.states and "amend" not in actions
+    notice = wf.lifecycle.notices.get(row.status)
+    messages = [note for note in for_account(service.session, row.owner_id)
+                if note.submission_id == row.id]
+    _mark_read(messages)
     return render_template(
         "portal/submission.html", row=row, wf_title=wf.title.text(lang), sections=sections,
         status_label=status_label(wf, row.status, lang), can_amend="amend" in actions,
+        notice=notice.text(lang) if notice else None, messages=messages, lang=lang,
         confirmation=wf.message("submitted", SUBMITTED).text(lang)
         if row.status == wf.lifecycle.initial else None,
         closed_message=wf.message("not_amendable", NOT_AMENDABLE).text(lang) if closed else None)
+
+
+def _mark_read(messages: list[Notification]) -> None:
+    """The member has now seen these messages (on their own page: never staff's reading)."""
+    unread = [note for note in messages if note.read_at is None]
+    if unread:
+        now = services().clock.now()
+        for note in unread:
+            note.read_at = now
+        db().commit()
 
 
 @bp.get("/submissions/<submission_id>/receipt.pdf")
