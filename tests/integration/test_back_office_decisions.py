@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.factories import member, staff
 from tests.integration.api_client import Api
+from tests.integration.portal_client import Portal
 from web import audit
 from web.accounts.mail_options import set_mail_channel
 from web.db.models import (

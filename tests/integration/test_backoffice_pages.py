@@ -81,7 +81,7 @@ def agent(app: Flask) -> Staff:
     return staff(app)
 
 
-# --- queues ----------------------------------------------------------------------------------------
+# --- queues ---------------------------------------------------------------------------------------
 
 def test_the_queues_page_lists_the_procedures_of_the_service_with_counts(app, agent):
     submitted(app)
@@ -174,7 +174,7 @@ def test_the_csv_export_has_the_filtered_list_and_no_formula(app, agent):
     assert len(only.get_data(as_text=True).strip().splitlines()) == 2
 
 
-# --- a file's page and its actions -----------------------------------------------------------------
+# --- a file's page and its actions ----------------------------------------------------------------
 
 def test_the_file_page_shows_answers_history_and_the_actions_of_the_role(app, agent):
     sid, receipt, identifier = submitted(app)
@@ -258,7 +258,7 @@ def test_the_staff_receipt_download(app, agent):
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
 
 
-# --- metrics ---------------------------------------------------------------------------------------
+# --- metrics --------------------------------------------------------------------------------------
 
 def test_the_metrics_page_shows_statuses_days_and_the_funnel(app, agent):
     submitted(app)

@@ -8,6 +8,8 @@ administrator sees all: :func:`web.submissions.staff_sees`). Another procedure's
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, abort, render_template, request, stream_with_context, url_for
 
 from engine import Workflow
@@ -68,7 +70,7 @@ def queue(workflow: str) -> tuple[str, int] | str:
     except QueueError as problem:
         error, flt = problem.message.text(lang), QueueFilter(workflows=(wf.id,))
     found_counts = counts(db(), [wf.id], flt.scope)
-    kept = {k: v for k, v in args.items() if k != "cursor"}
+    kept: dict[str, Any] = {k: v for k, v in args.items() if k != "cursor"}
     page_html = render_template(
         "backoffice/queue.html", wf=wf, wf_title=wf.title.text(lang), rows=[
             {"row": r, "status_label": status_label(wf, r.status, lang)} for r in rows],
