@@ -161,17 +161,18 @@ def test_the_csv_export_has_the_filtered_list_and_no_formula(app, agent):
     submitted(app, first_name="=HYPERLINK(\"http://evil\")", last_name="@SUM(A1)")
     _, receipt, _ = submitted(app, last_name="Grimaldi")
     portal = signed_in(app, agent)
-    response = portal.client.get("/backoffice/queues/resource_declaration.csv")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")),
-                           delimiter=";"))
+    with portal.client.get("/backoffice/queues/resource_declaration.csv") as response:
+        # streamed: closing the response ends its database session
+        assert response.status_code == 200 and response.mimetype == "text/csv"
+        assert "attachment" in response.headers["Content-Disposition"]
+        body = response.get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
     assert len(rows) == 3
     cells = [cell for row in rows for cell in row]
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
     assert any(cell.startswith("'=HYPERLINK") for cell in cells)
-    only = portal.client.get(f"/backoffice/queues/resource_declaration.csv?q={receipt}")
-    assert len(only.get_data(as_text=True).strip().splitlines()) == 2
+    with portal.client.get(f"/backoffice/queues/resource_declaration.csv?q={receipt}") as only:
+        assert len(only.get_data(as_text=True).strip().splitlines()) == 2
 
 
 # --- a file's page and its actions ----------------------------------------------------------------

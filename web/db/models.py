@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -72,6 +73,13 @@ class Person(Base):
     """declarant, spouse or child"""
 
 
+# the staff queue's name search (web/backoffice/queue.py): lower(last_name) LIKE 'prefix%'
+# reads this index whatever the database's collation (text_pattern_ops). PostgreSQL only: SQLite
+# cannot reflect an expression index (every reflection of the table would warn).
+Index("ix_persons_last_name_lower", func.lower(Person.last_name).label("last_name_lower"),
+      postgresql_ops={"last_name_lower": "text_pattern_ops"}).ddl_if(dialect="postgresql")
+
+
 class Campaign(Base):
     __tablename__ = "campaigns"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -102,7 +110,7 @@ class Account(Base):
     kind: Mapped[str] = mapped_column(String(10), default="member")
     """``member``, ``staff`` or ``employer`` (an employer or an accounting firm: its identifier
     is its subscriber number, ref 004)"""
-    person_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"))
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("persons.id"), index=True)
     display_name: Mapped[str] = mapped_column(String(160), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -120,6 +128,12 @@ class Account(Base):
     """The 30-second step of the last code accepted: a code is never accepted twice."""
     """argon2id of the answer's folded form (case, accents and spaces): never shown, never
     enough on its own to open anything (web/accounts/security_question.py)."""
+
+
+# the staff queue's search of an employer by name, as for persons above
+Index("ix_accounts_display_name_lower",
+      func.lower(Account.display_name).label("display_name_lower"),
+      postgresql_ops={"display_name_lower": "text_pattern_ops"}).ddl_if(dialect="postgresql")
 
 
 MAIL_CHANNELS = ("post", "email")
@@ -278,6 +292,11 @@ class Submission(Base):
     __table_args__ = (
         Index("ix_submissions_owner", "owner_id", "workflow"),
         Index("ix_submissions_queue", "workflow", "status", "submitted_at", "id"),
+        # the queue of a workflow in every status, in order (web/backoffice/queue.py)
+        Index("ix_submissions_queue_all", "workflow", "submitted_at", "id"),
+        # the queue's counts per status, of a workflow or of one of its periods: few distinct
+        # keys, so PostgreSQL's deduplicated index stays small (7 MB for a million rows)
+        Index("ix_submissions_counts", "workflow", "scope", "status"),
     )
 
 
