@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Flask
+from sqlalchemy import select
 
+from web.accounts import totp
 from web.accounts.security_question import hash_answer
 from web.db.models import Account, Campaign, CampaignRecipient, Household, Person
 
@@ -70,16 +72,51 @@ def member(app: Flask, *, spouse: bool = False, children: int = 0, recipient: bo
         return Member(identifier, PASSWORD, account.id, household.id)
 
 
-def staff(app: Flask, roles: tuple[str, ...] = ("immatriculation",)) -> Member:
+@dataclass(frozen=True)
+class Staff(Member):
+    totp_secret: str | None = None
+    """The authenticator's secret (None: not enrolled yet): :func:`totp_code` gives codes."""
+
+
+def staff(app: Flask, roles: tuple[str, ...] = ("immatriculation",), *,
+          enrolled: bool = True) -> Staff:
+    """A staff account with its authenticator enrolled (a TOTP secret), unless ``enrolled`` is
+    False (its first back-office login enrols one)."""
     services = app.extensions["csm"]
     n = next(_ids)
+    secret = totp.new_secret() if enrolled else None
     with services.sessions.begin() as s:
         account = Account(identifier=f"agent{n}", kind="staff", display_name=f"Agent {n}",
                           password_hash=services.passwords.hash(PASSWORD), email_validated=True,
-                          roles=list(roles))
+                          roles=list(roles), totp_secret=secret)
         s.add(account)
         s.flush()
-        return Member(account.identifier, PASSWORD, account.id, "")
+        return Staff(account.identifier, PASSWORD, account.id, "", secret)
+
+
+def totp_code(app: Flask, secret: str | Staff, steps: int = 0) -> str:
+    """The code an authenticator app shows at the app's clock's time (``steps``: that many
+    30-second steps later, or earlier when negative)."""
+    key = secret.totp_secret if isinstance(secret, Staff) else secret
+    assert key, "this staff account has no authenticator"
+    return totp.code_at(key, app.extensions["csm"].clock.now(), steps)
+
+
+def fresh_code(app: Flask, identifier: str) -> str | None:
+    """For an enrolled staff account, a code its next login accepts: the current step's, or
+    the next step's (within the allowed drift) when the current one was used already; None for
+    any other account. Logging the same staff member in three times within 30 seconds needs
+    the clock moved on (``clock.advance``)."""
+    services = app.extensions["csm"]
+    with services.sessions() as s:
+        account = s.scalars(select(Account).where(Account.identifier == identifier)).first()
+    if account is None or account.kind != "staff" or account.totp_secret is None:
+        return None
+    now = services.clock.now()
+    for steps in range(totp.DRIFT + 1):
+        if account.totp_last_step is None or totp.step_at(now) + steps > account.totp_last_step:
+            return totp.code_at(account.totp_secret, now, steps)
+    raise AssertionError(f"{identifier}: every code of the next 30 s was used; advance the clock")
 
 
 def employer(app: Flask, *, name: str = "Boulangerie du Rocher", email: str | None = "",

@@ -1,4 +1,5 @@
-"""Commands: ``flask --app web workflows check | db upgrade | registry import FILE | demo``."""
+"""Commands: ``flask --app web workflows check | db upgrade | registry import FILE | demo |
+staff totp-code IDENTIFIER | staff reset-totp IDENTIFIER`` and more (``flask --app web --help``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from typing import cast
 
 import click
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
+from web.db.models import Account
 from web.services import Services
 
 
@@ -116,8 +119,9 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.group("letters")
     def letters() -> None:
-        """Letters for the post carrying a password (initial access codes, forgotten
-        password without a confirmed e-mail address)."""
+        """Letters for the post: those carrying a password (initial access codes, forgotten
+        password without a confirmed e-mail address) and the notifications of members who
+        receive post."""
 
     @letters.command("issue")
     @click.argument("identifier")
@@ -152,8 +156,6 @@ def register_cli(app: Flask) -> None:
 
     from collections.abc import Callable
 
-    from sqlalchemy.orm import Session
-
     from web.accounts.letters import PrintRun
 
     def _print_letters(out: Path, force: bool, produce: Callable[[Session], PrintRun]) -> None:
@@ -185,7 +187,11 @@ def register_cli(app: Flask) -> None:
             return
         click.echo(f"{run.count} letter{'s' if run.count > 1 else ''} printed to {out}")
         for done in run.letters:
-            click.echo(f"  {done.id}  {done.kind:<16}  {done.identifier}")
+            missing = "  ADDRESS MISSING" if done.address_missing else ""
+            click.echo(f"  {done.id}  {done.kind:<16}  {done.identifier}{missing}")
+        for unaddressed in run.unaddressed:
+            click.echo(f"letter {unaddressed} printed without a postal address (marked on the"
+                       " page): the mail room must find one before posting it", err=True)
 
     @letters.command("print")
     @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
@@ -193,15 +199,19 @@ def register_cli(app: Flask) -> None:
     @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
     @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
     def letters_print(out: Path, lang: str, force: bool) -> None:
-        """Print every pending letter into one PDF, one per page, each with a new password;
-        they are marked printed."""
-        from web.accounts.letters import print_pending
+        """Print every pending letter into one PDF, each starting a new page (a password letter
+        with a new password, a notification as it was queued); they are marked printed."""
+        from web.accounts.letters import LetterRefused, print_pending
         from web.accounts.policy import policy
 
         services = _services()
         rules = policy(services.settings.password_policy)
-        _print_letters(out, force, lambda session: print_pending(
-            session, services.passwords, rules, services.clock.now(), lang))
+        try:
+            _print_letters(out, force, lambda session: print_pending(
+                session, services.passwords, rules, services.clock.now(), lang))
+        except LetterRefused as refused:  # nothing printed: every letter is still pending
+            click.echo(str(refused), err=True)
+            sys.exit(1)
 
     @letters.command("reprint")
     @click.argument("letter_id")
@@ -210,8 +220,8 @@ def register_cli(app: Flask) -> None:
     @click.option("--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True)
     @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
     def letters_reprint(letter_id: str, out: Path, lang: str, force: bool) -> None:
-        """Print the letter LETTER_ID again with a new password (the earlier one stops
-        working)."""
+        """Print the letter LETTER_ID again: a password letter with a new password (the earlier
+        one stops working), a notification with the same text."""
         from web.accounts.letters import LetterRefused, reprint
         from web.accounts.policy import policy
 
@@ -245,19 +255,95 @@ def register_cli(app: Flask) -> None:
             click.echo(f"{row.id:<36}  {row.kind:<16}  {row.identifier:<20}"
                        f"  {row.created_at.astimezone(monaco):%Y-%m-%d %H:%M}  {printed}")
 
+    @app.cli.group("staff")
+    def staff() -> None:
+        """Staff accounts: the second factor of the back office (TOTP)."""
+
+    @staff.command("totp-code")
+    @click.argument("identifier")
+    def staff_totp_code(identifier: str) -> None:
+        """Print the current code of the staff account IDENTIFIER's authenticator (development
+        and demos only: refused in production)."""
+        from web.accounts import totp
+
+        services = _services()
+        if services.settings.environment == "production":
+            click.echo("staff totp-code is for development and demos: refused in production"
+                       " (the code comes from the staff member's authenticator app)", err=True)
+            sys.exit(1)
+        with services.sessions() as session:
+            account = _staff_account(session, identifier)
+            if account.totp_secret is None:
+                click.echo(f"{identifier}: no authenticator yet; the next back-office login"
+                           " enrols one", err=True)
+                sys.exit(1)
+            now = services.clock.now()
+            click.echo(f"{totp.code_at(account.totp_secret, now)}  ({identifier}; valid"
+                       f" {totp.seconds_left(now)} more seconds, accepted once)")
+
+    @staff.command("reset-totp")
+    @click.argument("identifier")
+    def staff_reset_totp(identifier: str) -> None:
+        """Forget the authenticator of the staff account IDENTIFIER (a lost phone): its next
+        back-office login enrols a new one. Ends every session and token of the account."""
+        from web.security_log import security_event
+        from web.tokens import revoke_all
+
+        services = _services()
+        with services.sessions.begin() as session:
+            account = _staff_account(session, identifier)
+            account.totp_secret, account.totp_last_step = None, None
+            ended = revoke_all(session, account, services.clock.now())
+            security_event("second_factor_reset", account_id=account.id, channel="cli")
+        click.echo(f"{identifier}: authenticator forgotten, {ended} session(s) or token(s)"
+                   " ended; the next back-office login enrols a new one")
+
     @app.cli.command("demo")
     @click.option("--host", default="127.0.0.1")
     @click.option("--port", default=5000, type=int)
     def demo(host: str, port: int) -> None:
         """Load the demo data and print the URL and demo logins."""
-        code = _import(Path(__file__).resolve().parent.parent / "demo" / "registry.yaml")
-        if code:
-            sys.exit(code)
+        folder = Path(__file__).resolve().parent.parent / "demo"
+        for name in DEMO_FILES:
+            code = _import(folder / name)
+            if code:
+                sys.exit(code)
+        _seed_demo_authenticators()
         base = f"http://{host}:{port}"
         click.echo(f"\nMember portal: {base}/  (JSON API: {base}/api/v1/)")
+        click.echo(f"Back office: {base}/backoffice/  (staff: password, then the code of"
+                   " `flask --app web staff totp-code IDENTIFIER`)")
         click.echo("Demo logins (identifier / password):")
         for line in DEMO_LOGINS:
             click.echo(f"  {line}")
+
+
+def _staff_account(session: Session, identifier: str) -> Account:
+    """The staff account IDENTIFIER; exit 1 when there is none."""
+    from sqlalchemy import select
+
+    account = session.scalars(select(Account).where(Account.identifier == identifier,
+                                                    Account.kind == "staff")).first()
+    if account is None:
+        click.echo(f"no staff account with the identifier {identifier!r}", err=True)
+        sys.exit(1)
+    return account
+
+
+def _seed_demo_authenticators() -> None:
+    """Give each demo staff account its fixed demo secret, unless it enrolled one already
+    (``staff reset-totp`` then the next ``demo`` gives it back). Never in production."""
+    services = _services()
+    if services.settings.environment == "production":
+        click.echo("production: the demo authenticator secrets are not loaded", err=True)
+        return
+    from sqlalchemy import select
+
+    with services.sessions.begin() as session:
+        for account in session.scalars(select(Account).where(
+                Account.identifier.in_(DEMO_TOTP_SECRETS), Account.kind == "staff",
+                Account.totp_secret.is_(None))):
+            account.totp_secret = DEMO_TOTP_SECRETS[account.identifier]
 
 
 def _import(file: Path) -> int:
@@ -277,12 +363,27 @@ def _import(file: Path) -> int:
     return 0
 
 
-DEMO_LOGINS = [  # the same as the header of demo/registry.yaml (a test keeps them in step)
+DEMO_FILES = ("registry.yaml", "staff.yaml")
+"""The demo data, in demo/, imported in this order (registry format)."""
+
+DEMO_LOGINS = [  # the same as the headers of demo/*.yaml (a test keeps them in step)
     "002490-12051960 / Moulins7   Alain Dupont: spouse and children, declaration open",
     "123456-03091985 / Condam1n   Marie Rossi: single, no children section",
     "654321-21011970 / Larvott0   Paul Martin: not sent the questionnaire",
     "210987-17041990 / Ostende4   Lucie Bianchi: first login (letter), must choose a password",
-    "agent.immat     / Imm4tric   staff, Service Immatriculation",
+    "agent.immat     / Imm4tric   staff, Service Immatriculation (+ code)",
+    "agent.recouv    / Recouvr2   staff, Service Recouvrement (+ code)",
+    "agent.prest     / Prest4t1   staff, Service Prestations (+ code)",
+    "admin.csm       / Adm1nCsm   staff, administrator: every role (+ code)",
     "300125          / Fournil5   employer Boulangerie du Rocher (subscriber number)",
     "300781          / Bilan7rz   accounting firm Fiduciaire Azur Conseil (subscriber number)",
 ]
+
+DEMO_TOTP_SECRETS = {  # demo only, like the passwords above: never on a real account
+    "agent.immat": "DEMOIMMATCSMTOTPSECRETAAAAAAAAAA",
+    "agent.recouv": "DEMORECOUVCSMTOTPSECRETAAAAAAAAA",
+    "agent.prest": "DEMOPRESTCSMTOTPSECRETAAAAAAAAAA",
+    "admin.csm": "DEMOADMINCSMTOTPSECRETAAAAAAAAAA",
+}
+"""Each demo staff account's authenticator secret (base32): add it to an authenticator app, or
+print the current code with ``flask --app web staff totp-code IDENTIFIER``."""

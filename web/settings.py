@@ -53,6 +53,9 @@ class Settings:
     or ``recommended`` (15 to 128); the blocklist and personal data always apply."""
     session_idle_minutes: int = 30
     """A page session unused this long ends (its absolute lifetime is ``token_ttl_hours``)."""
+    staff_session_idle_minutes: int = 15
+    """A back-office (staff) session unused this long ends: 1 to 30 (SECURITY.md SESS-04); its
+    absolute lifetime is ``token_ttl_hours`` too."""
     login_records_keep_days: int = 730
     """Connection records older than this are deleted by ``flask security purge``."""
     dead_tokens_keep_days: int = 7
@@ -125,6 +128,9 @@ class Settings:
             raise SettingsError("MAIL_BACKEND=smtp needs MAIL_HOST")
         if self.mail_max_attempts < 1:
             raise SettingsError("MAIL_MAX_ATTEMPTS must be at least 1")
+        if not 1 <= self.staff_session_idle_minutes <= 30:
+            raise SettingsError("STAFF_SESSION_IDLE_MINUTES must be between 1 and 30, not"
+                                f" {self.staff_session_idle_minutes}")
         if self.environment == "production":
             if len(self.secret_key) < 32:
                 raise SettingsError("SECRET_KEY must hold at least 32 characters in production")

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from tests.factories import fresh_code
+
 
 class Api:
     def __init__(self, client: FlaskClient, token: str | None = None, lang: str = "fr") -> None:
@@ -17,9 +19,14 @@ class Api:
             found["Authorization"] = f"Bearer {self.token}"
         return {**found, **(extra or {})}
 
-    def login(self, identifier: str, password: str) -> Api:
-        r = self.client.post("/api/v1/auth/token", json={"identifier": identifier,
-                                                          "password": password})
+    def login(self, identifier: str, password: str, code: str | None = None) -> Api:
+        """A token. Staff accounts also send ``code``: by default a code their authenticator
+        would show now (``tests.factories.fresh_code``)."""
+        body = {"identifier": identifier, "password": password}
+        code = fresh_code(self.client.application, identifier) if code is None else code
+        if code is not None:
+            body["code"] = code
+        r = self.client.post("/api/v1/auth/token", json=body)
         assert r.status_code == 200, r.json
         return Api(self.client, r.json["token"], self.lang)
 

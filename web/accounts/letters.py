@@ -1,15 +1,28 @@
-"""Letters for the post that carry a password: the initial access codes staff issue, and a
-forgotten password for a member without a confirmed e-mail address (queued by
-:func:`web.accounts.service.request_reset`).
+"""Letters for the post, printed in one PDF batch whatever their kind:
 
-A letter is queued without a password. The password is made when the letter is printed
+* the letters that carry a password (:data:`PASSWORD_LETTERS`): the initial access codes staff
+  issue, and a forgotten password for a member without a confirmed e-mail address (queued by
+  :func:`web.accounts.service.request_reset`);
+* the notification letters (:data:`NOTIFICATION_LETTER`, queued by
+  :func:`web.notifications.notify`): a member who receives post is told that a submission
+  moved. The letter holds the subject and body in both languages; the one asked for is printed,
+  addressed to where the member lives when it is printed. Nothing secret is made for it, so a
+  reprint gives the same text, dated the day the notification was made.
+
+A password letter is queued without a password. The password is made when the letter is printed
 (:func:`print_pending`, :func:`reprint`): a new random one that meets the password policy, of
 which only the argon2 hash is stored, with ``must_change_password`` set; every session and API
 token of the account ends. The clear password goes into the PDF and nowhere else: not in the
 database, not in the log, not in what these functions return apart from the PDF bytes.
 
 Everything happens in the caller's transaction: the caller writes the PDF, then commits (if it
-cannot write the PDF, it rolls back and the former passwords keep working).
+cannot write the PDF, it rolls back: the former passwords keep working and every letter is still
+pending, none is lost).
+
+A password letter without a postal address is left pending (no password changes for a letter
+that cannot be sent). A notification letter without one is printed all the same, with the name
+and an "address missing" mark for the mail room, and named in :attr:`PrintRun.unaddressed`: the
+member must be told, and the mail room can find the address better than a queue can wait.
 """
 
 from __future__ import annotations
@@ -28,16 +41,19 @@ from web.accounts.links import PASSWORD_RESET
 from web.accounts.policy import PasswordPolicy, PersonalData
 from web.accounts.service import personal_data, postal_address
 from web.db.models import Account, Letter
+from web.notifications import NOTIFICATION_LETTER
 from web.passwords import Passwords
-from web.pdf.letter import PostalLetter, render_letters_pdf
+from web.pdf.letter import AnyLetter, NoticeLetter, PostalLetter, render_letters_pdf
 from web.security_log import security_event
 from web.tokens import revoke_all
 
 __all__ = [
     "ALPHABET",
     "INITIAL_PASSWORD",
+    "NOTIFICATION_LETTER",
     "PASSWORD_LETTERS",
     "PASSWORD_RESET",
+    "PRINTED_KINDS",
     "LetterRefused",
     "LetterRow",
     "PrintRun",
@@ -55,6 +71,8 @@ __all__ = [
 INITIAL_PASSWORD = "initial_password"  # noqa: S105 - a letter kind
 PASSWORD_LETTERS = (INITIAL_PASSWORD, PASSWORD_RESET)
 """The kinds of letter that carry a password made at print time."""
+PRINTED_KINDS = (*PASSWORD_LETTERS, NOTIFICATION_LETTER)
+"""The kinds of letter :func:`print_pending` prints."""
 
 LOWER = "abcdefghijkmnpqrstuvwxyz"  # no l, no o
 UPPER = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I, no O
@@ -86,6 +104,8 @@ class PrintedLetter:
     kind: str
     account_id: str
     identifier: str
+    address_missing: bool = False
+    """Printed without a postal address (a notification): the mail room must find one."""
 
 
 @dataclass(frozen=True)
@@ -95,11 +115,17 @@ class PrintRun:
     pdf: bytes | None = field(repr=False)
     letters: tuple[PrintedLetter, ...]
     skipped: tuple[str, ...] = ()
-    """Ids of the pending letters left unprinted: no postal address to send them to."""
+    """Ids of the pending password letters left unprinted: no postal address to send them to
+    (a notification letter without one is printed, see :attr:`unaddressed`)."""
 
     @property
     def count(self) -> int:
         return len(self.letters)
+
+    @property
+    def unaddressed(self) -> tuple[str, ...]:
+        """Ids of the letters printed without a postal address, for the mail room."""
+        return tuple(letter.id for letter in self.letters if letter.address_missing)
 
 
 @dataclass(frozen=True)
@@ -203,19 +229,39 @@ def _postal_letter(letter: Letter, account: Account, password: str, now: datetim
                         date=now.astimezone(MONACO).date(), reference=letter.id)
 
 
+def _notice_letter(session: Session, letter: Letter, account: Account,
+                   lang: str) -> NoticeLetter:
+    """The notification in ``lang``, to the account's postal address as it is now, dated the
+    day it was made (a reprint reads the same)."""
+    text = (letter.content or {}).get(lang)
+    if not isinstance(text, Mapping) or not str(text.get("subject") or "").strip():
+        raise LetterRefused(f"letter {letter.id}: no {lang!r} text to print")
+    recipient = postal_address(session, account)
+    return NoticeLetter(lang=lang, name=str(recipient["name"] or account.identifier),
+                        address=address_lines(recipient["address"]),
+                        subject=str(text["subject"]), body=str(text.get("body") or ""),
+                        date=letter.created_at.astimezone(MONACO).date(), reference=letter.id)
+
+
 def _print(session: Session, passwords: Passwords, policy: PasswordPolicy, now: datetime,
            letters: Sequence[Letter], lang: str) -> PrintRun:
     issued: dict[str, str] = {}  # account id -> clear password, for this run only
-    pages: list[PostalLetter] = []
+    pages: list[AnyLetter] = []
     printed: list[PrintedLetter] = []
     for letter in letters:
         account = session.get(Account, letter.account_id)
         if account is None:  # the foreign key says this cannot happen
             raise LetterRefused(f"letter {letter.id}: its account is gone")
-        if account.id not in issued:  # two letters of one account in one run: one password
-            issued[account.id] = _issue_password(session, passwords, policy, account, now)
-        pages.append(_postal_letter(letter, account, issued[account.id], now, lang))
-        printed.append(PrintedLetter(letter.id, letter.kind, account.id, account.identifier))
+        page: AnyLetter
+        if letter.kind == NOTIFICATION_LETTER:  # nothing secret: no password is made
+            page = _notice_letter(session, letter, account, lang)
+        else:
+            if account.id not in issued:  # two letters of one account in one run: one password
+                issued[account.id] = _issue_password(session, passwords, policy, account, now)
+            page = _postal_letter(letter, account, issued[account.id], now, lang)
+        pages.append(page)
+        printed.append(PrintedLetter(letter.id, letter.kind, account.id, account.identifier,
+                                     address_missing=not page.address))
         security_event("letter_printed", account_id=account.id, letter_id=letter.id,
                        kind=letter.kind, reprint=letter.printed_at is not None)
         letter.printed_at = now
@@ -226,21 +272,24 @@ def _print(session: Session, passwords: Passwords, policy: PasswordPolicy, now: 
 
 def print_pending(session: Session, passwords: Passwords, policy: PasswordPolicy,
                   now: datetime, lang: str = "fr") -> PrintRun:
-    """Every letter not printed yet, oldest first, in one PDF (one letter per page), each with
-    a new password; the letters are marked printed. The caller writes the PDF, then commits.
+    """Every letter not printed yet, of every kind in :data:`PRINTED_KINDS`, oldest first, in
+    one PDF (each letter starting a new page), the password letters each with a new password;
+    the letters are marked printed. The caller writes the PDF, then commits.
 
-    A letter whose address is empty (a staff account, say) is left pending and named in
-    ``skipped``: no password changes for a letter that cannot be sent.
+    A password letter whose address is empty (a staff account, say) is left pending and named
+    in ``skipped``: no password changes for a letter that cannot be sent. A notification letter
+    without an address is printed with an "address missing" mark (``unaddressed``).
 
     Each letter is claimed by a conditional UPDATE (``printed_at IS NULL``): two operators
     printing at once never print the same letter twice (the second one waits for the first
     one's transaction on PostgreSQL, then finds it printed)."""
     candidates = session.scalars(select(Letter).where(
-        Letter.printed_at.is_(None), Letter.kind.in_(PASSWORD_LETTERS))
+        Letter.printed_at.is_(None), Letter.kind.in_(PRINTED_KINDS))
         .order_by(Letter.created_at, Letter.id)).all()
     claimed, skipped = [], []
     for letter in candidates:
-        if not address_lines((letter.content or {}).get("address")):
+        if letter.kind in PASSWORD_LETTERS and not address_lines(
+                (letter.content or {}).get("address")):
             skipped.append(letter.id)  # nowhere to send it: no password is changed for it
             continue
         done = session.execute(
@@ -254,20 +303,22 @@ def print_pending(session: Session, passwords: Passwords, policy: PasswordPolicy
 
 def reprint(session: Session, passwords: Passwords, policy: PasswordPolicy, now: datetime,
             letter_id: str, lang: str = "fr") -> PrintRun:
-    """Print one letter again (lost, damaged, returned to sender): it carries a new password,
-    and the one on the earlier paper stops working."""
+    """Print one letter again (lost, damaged, returned to sender). A password letter carries a
+    new password, and the one on the earlier paper stops working; a notification letter reads
+    the same as before (sent to the address on file now)."""
     letter = session.get(Letter, letter_id.strip())
     if letter is None:
         raise LetterRefused(f"no letter {letter_id!r}")
-    if letter.kind not in PASSWORD_LETTERS:
+    if letter.kind not in PRINTED_KINDS:
         raise LetterRefused(f"letter {letter_id!r} is a {letter.kind!r}: it cannot be printed")
-    if not address_lines((letter.content or {}).get("address")):
+    if letter.kind in PASSWORD_LETTERS and not address_lines(
+            (letter.content or {}).get("address")):
         raise LetterRefused(f"letter {letter_id!r} has no postal address")
     return _print(session, passwords, policy, now, [letter], lang)
 
 
 def list_letters(session: Session, pending_only: bool = False) -> list[LetterRow]:
-    """The letters, oldest first, with the identifier of their account."""
+    """The letters of every kind, oldest first, with the identifier of their account."""
     query = select(Letter.id, Letter.kind, Account.identifier, Letter.created_at,
                    Letter.printed_at).join(Account, Account.id == Letter.account_id)
     if pending_only:

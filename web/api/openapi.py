@@ -17,6 +17,9 @@ _PROBLEM = {"type": "object", "required": ["type", "title", "status", "code", "d
                            "detail": {"type": "string"}, "request_id": {"type": "string"},
                            "errors": {"type": "array", "items": {"$ref": "#/components/schemas/"
                                                                          "FieldError"}}}}
+_CODE = ("Staff accounts only, and required for them: the current 6-digit code of their"
+         " authenticator app (TOTP, enrolled on the back office). Missing, wrong or already"
+         " used: 401 invalid_credentials, the answer of a wrong password.")
 _FIELD_ERROR = {"type": "object", "required": ["path", "code", "message"],
                 "properties": {"path": {"type": "string", "description": "JSON Pointer"},
                                "code": {"type": "string"}, "message": {"type": "string"}}}
@@ -30,6 +33,27 @@ _SUBMISSION = {"type": "object", "required": ["id", "workflow", "version", "stat
                               "revision": {"type": "integer"},
                               "receipt": {"type": "object", "properties": {
                                   "number": {"type": "string"}, "url": {"type": "string"}}}}}
+
+
+_QUEUE_PARAMS = [
+    {"name": name, "in": "query", "required": False, "description": text, "schema": schema}
+    for name, text, schema in [
+        ("workflow", "Procedure ids, comma-separated, among those the caller's roles act on",
+         {"type": "string"}),
+        ("status", "Status names, comma-separated (never draft nor cancelled)",
+         {"type": "string"}),
+        ("scope", "Period or campaign (the procedure's one_per scope, e.g. 2025)",
+         {"type": "string", "maxLength": 120}),
+        ("submitted_from", "First day, Europe/Monaco, included", {"type": "string",
+                                                                  "format": "date"}),
+        ("submitted_to", "Last day, Europe/Monaco, included", {"type": "string",
+                                                               "format": "date"}),
+        ("q", "Registration number, identifier, receipt number or the start of a name",
+         {"type": "string", "maxLength": 80}),
+        ("sort", "Oldest submitted first (default) or newest first",
+         {"type": "string", "enum": ["submitted_at", "-submitted_at"]}),
+        ("cursor", "The next_cursor of the previous page", {"type": "string"}),
+    ]]
 
 
 def _problems(*statuses: int) -> dict[str, Any]:
@@ -72,8 +96,10 @@ def document() -> dict[str, Any]:
         "/api/v1/auth/token": {
             "post": _op("Log in", {**_ok("Token"), **_problems(400, 401)},
                         {"type": "object", "required": ["identifier", "password"],
-                         "properties": {"identifier": {"type": "string"},
-                                        "password": {"type": "string"}}}, auth=False),
+                         "properties": {"identifier": {"type": "string", "maxLength": 80},
+                                        "password": {"type": "string", "maxLength": 128},
+                                        "code": {"type": "string", "maxLength": 16,
+                                                 "description": _CODE}}}, auth=False),
             "delete": {"summary": "Log out", "responses": {"204": {"description": "done"}}}},
         "/api/v1/workflows": {"get": _op("Procedures this account may see", {
             "200": {"description": "ok"}, **_problems(401)})},
@@ -91,8 +117,8 @@ def document() -> dict[str, Any]:
         "/api/v1/submissions/{submission_id}/receipt.pdf": {"get": _op(
             "The acknowledgment as PDF", {"200": {"description": "PDF", "content": {
                 "application/pdf": {}}}, **_problems(404)}, params=sid)},
-        "/api/v1/staff/submissions": {"get": _op("Staff queue", {"200": {
-            "description": "ok"}, **_problems(401, 404)})},
+        "/api/v1/staff/submissions": {"get": {**_op("Staff queue", {"200": {
+            "description": "ok"}, **_problems(400, 401, 404)}), "parameters": _QUEUE_PARAMS}},
         "/api/v1/staff/submissions/{submission_id}/transitions": {"post": _op(
             "Staff transition", {**_ok("Submission"), **_problems(403, 404, 409, 422)},
             {"type": "object", "required": ["name", "revision"], "properties": {

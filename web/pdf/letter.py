@@ -1,15 +1,23 @@
-"""Postal letters carrying a password: the initial access codes and a forgotten password.
+"""Postal letters: the password letters (initial access codes, forgotten password) and the
+notification letters (a member's submission moved, told by post).
 
-Independent of Flask and of the database: the caller builds :class:`PostalLetter` objects and
-gets one PDF, one letter per page, from :func:`render_letters_pdf`. The clear password lives
-only in those objects (never shown by ``repr``) and in the PDF bytes.
+Independent of Flask and of the database: the caller builds :class:`PostalLetter` (password)
+and :class:`NoticeLetter` (notification) objects and gets one PDF from
+:func:`render_letters_pdf`, each letter starting a new page (a long notification flows onto
+more pages). The clear password lives only in its object (never shown by ``repr``) and in the
+PDF bytes; a notification carries nothing secret.
+
+A letter whose address is empty still prints, with the name and a visible "address missing"
+mark in the window for the mail room (the caller decides whether such a letter may print: the
+password letters never do).
 
 The layout is for an A4 sheet folded in three into a DL envelope with the window on the right
 (the usual French and Monegasque format): the recipient's address sits 50 mm from the top and
 110 mm from the left edge, above the first fold (fold marks at 99 mm and 198 mm).
 
 As for the receipt (:mod:`web.pdf.receipt`): WeasyPrint is imported lazily, the URL fetcher
-refuses everything, the PDF is tagged (PDF/UA-1) and Jinja escapes every value.
+refuses everything, the PDF is tagged (PDF/UA-1) and Jinja escapes every value: HTML in a
+notification's subject or body is shown as text, never interpreted.
 """
 
 from __future__ import annotations
@@ -17,13 +25,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar, TypeAlias
 
 from web.pdf.receipt import FUND_NAME, LANGUAGES, TEMPLATES, html_to_pdf
 
 __all__ = [
     "FUND_RETURN_ADDRESS",
     "LETTER_KINDS",
+    "NOTICE_KIND",
     "ONLINE_SERVICES",
+    "AnyLetter",
+    "NoticeLetter",
     "PostalLetter",
     "format_letter_date",
     "render_letters_html",
@@ -34,6 +46,9 @@ FUND_RETURN_ADDRESS = ("11 rue Louis Notari", "98013 Monaco Cedex")
 """The fund's postal address (reference manuals 002 and 003)."""
 ONLINE_SERVICES = "caisses-sociales.mc"
 LETTER_KINDS = ("initial_password", "password_reset")
+"""The kinds of :class:`PostalLetter`: the letters that carry a password."""
+NOTICE_KIND = "notification"
+"""The kind of :class:`NoticeLetter` (``web.notifications.NOTIFICATION_LETTER``)."""
 
 _FR_MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
@@ -89,6 +104,10 @@ _TEXTS: dict[str, dict[str, str]] = {
         "closing": (
             "Nous vous prions d’agréer, Madame, Monsieur, l’expression de nos salutations "
             "distinguées."),
+        "document_notification": "Courriers de notification",
+        "document_mixed": "Courriers",
+        "address_missing": "ADRESSE MANQUANTE",
+        "address_missing_note": "Service courrier : compléter l’adresse avant l’envoi.",
     },
     "en": {
         "document": "Password letters",
@@ -129,13 +148,17 @@ _TEXTS: dict[str, dict[str, str]] = {
         "secret_destroy": "Once you have chosen your own password, destroy this letter.",
         "not_you": "If you did not ask for it, contact the Caisses Sociales de Monaco.",
         "closing": "Yours faithfully,",
+        "document_notification": "Notification letters",
+        "document_mixed": "Letters",
+        "address_missing": "ADDRESS MISSING",
+        "address_missing_note": "Mail room: complete the address before posting.",
     },
 }
 
 
 @dataclass(frozen=True)
 class PostalLetter:
-    """One letter: who it goes to, where, and the access codes it carries."""
+    """One password letter: who it goes to, where, and the access codes it carries."""
 
     lang: str  # "fr" or "en"
     name: str  # e.g. "Marie Rossi"
@@ -159,6 +182,48 @@ class PostalLetter:
             raise ValueError("a password letter needs a password")
 
 
+@dataclass(frozen=True)
+class NoticeLetter:
+    """One notification letter: who it goes to, where, and the message (nothing secret)."""
+
+    lang: str  # "fr" or "en"
+    name: str  # e.g. "Marie Rossi"
+    address: tuple[str, ...]  # the postal lines under the name; () prints "address missing"
+    subject: str  # one line, the letter's title
+    body: str  # plain text, paragraphs separated by blank lines
+    date: dt.date  # the date of the letter, in Monaco
+    reference: str = ""  # the letter's id, to find it again (reprint)
+
+    kind: ClassVar[str] = NOTICE_KIND
+
+    def __post_init__(self) -> None:
+        if self.lang not in LANGUAGES:
+            raise ValueError(f"unsupported letter language {self.lang!r}; expected one of "
+                             f"{LANGUAGES}")
+        if not isinstance(self.address, tuple):
+            raise TypeError("NoticeLetter.address must be a tuple of lines")
+        if not self.subject.strip():
+            raise ValueError("a notification letter needs a subject")
+
+    @property
+    def paragraphs(self) -> tuple[tuple[str, ...], ...]:
+        """The body's paragraphs (split on blank lines, empty ones dropped), each as its lines."""
+        found: list[tuple[str, ...]] = []
+        lines: list[str] = []
+        for raw in [*self.body.splitlines(), ""]:
+            line = raw.strip()
+            if line:
+                lines.append(line)
+            elif lines:
+                found.append(tuple(lines))
+                lines = []
+        return tuple(found)
+
+
+AnyLetter: TypeAlias = PostalLetter | NoticeLetter
+"""What one PDF may hold, in any order."""
+
+
 def format_letter_date(day: dt.date, lang: str) -> str:
     """``Monaco, le 1er décembre 2026`` (fr) or ``Monaco, 1 December 2026`` (en)."""
     if lang == "fr":
@@ -172,19 +237,30 @@ def format_letter_date(day: dt.date, lang: str) -> str:
 _ENV = TEMPLATES
 
 
-def _view(letter: PostalLetter) -> dict[str, object]:
+def _view(letter: AnyLetter) -> dict[str, object]:
     texts = _TEXTS[letter.lang]
+    common = {"letter": letter, "t": texts, "date": format_letter_date(letter.date, letter.lang)}
+    if isinstance(letter, NoticeLetter):
+        return {**common, "notice": True, "title": letter.subject,
+                "paragraphs": letter.paragraphs}
     return {
-        "letter": letter,
-        "t": texts,
+        **common,
+        "notice": False,
         "title": texts[f"title_{letter.kind}"],
         "intro": texts[f"intro_{letter.kind}"],
         "step_login": texts["step_login"].format(site=ONLINE_SERVICES),
-        "date": format_letter_date(letter.date, letter.lang),
     }
 
 
-def render_letters_html(letters: Iterable[PostalLetter]) -> str:
+def _document(letters: Sequence[AnyLetter]) -> str:
+    """The PDF's title names what the batch holds (never a password)."""
+    notices = sum(isinstance(letter, NoticeLetter) for letter in letters)
+    key = ("document" if not notices else "document_notification"
+           if notices == len(letters) else "document_mixed")
+    return _TEXTS[letters[0].lang][key]
+
+
+def render_letters_html(letters: Iterable[AnyLetter]) -> str:
     """The letters as one self-contained HTML document, each starting a new page."""
     letters = list(letters)
     if not letters:
@@ -193,12 +269,12 @@ def render_letters_html(letters: Iterable[PostalLetter]) -> str:
     return _ENV.get_template("letter.html.j2").render(
         letters=[_view(letter) for letter in letters],
         lang=first.lang,
-        document_title=f"{_TEXTS[first.lang]['document']} — {FUND_NAME}",
+        document_title=f"{_document(letters)} — {FUND_NAME}",
         fund_name=FUND_NAME,
         return_address=FUND_RETURN_ADDRESS,
     )
 
 
-def render_letters_pdf(letters: Sequence[PostalLetter]) -> bytes:
-    """Render the letters as one tagged (PDF/UA-1) A4 PDF, one letter per page."""
+def render_letters_pdf(letters: Sequence[AnyLetter]) -> bytes:
+    """Render the letters as one tagged (PDF/UA-1) A4 PDF, each letter starting a new page."""
     return html_to_pdf(render_letters_html(letters))
