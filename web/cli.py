@@ -93,6 +93,25 @@ def register_cli(app: Flask) -> None:
                        interval, limit, on_report=_echo)
         click.echo("stopped")
 
+    @app.cli.group("audit")
+    def audit_group() -> None:
+        """The audit trail of submissions."""
+
+    @audit_group.command("verify")
+    @click.option("--submission", "submission_id", default=None,
+                  help="Only this submission's chain.")
+    def audit_verify(submission_id: str | None) -> None:
+        """Walk every hash chain; report the first broken link of each (exit status 1)."""
+        from web.audit import verify
+
+        with _services().sessions() as session:
+            broken = list(verify(session, submission_id))
+        for link in broken:
+            click.echo(f"BROKEN {link}", err=True)
+        if broken:
+            raise SystemExit(1)
+        click.echo("audit trail intact")
+
     @app.cli.group("security")
     def security() -> None:
         """Connection records, sessions and tokens."""

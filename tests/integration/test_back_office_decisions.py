@@ -279,3 +279,21 @@ def test_the_member_page_says_documents_are_awaited_and_lists_the_message(app):
     assert page.soup.select_one(".message b") is None
     assert "ne peut plus être modifiée" in page.text  # amending closed, with the manual's words
     assert "nouveau" not in portal.get("/").text  # read once its page was opened
+
+
+def test_the_audit_verify_command_reports_the_broken_link_and_fails(app):
+    _, sid = submitted(app)
+    runner = app.test_cli_runner()
+    intact = runner.invoke(args=["audit", "verify"])
+    assert intact.exit_code == 0 and "audit trail intact" in intact.output
+    target = events(app, sid)[1]
+    _without_guard(app, "UPDATE submission_events SET at = at WHERE id = :i", i=target.id)
+    assert runner.invoke(args=["audit", "verify"]).exit_code == 0  # an identical rewrite
+    _without_guard(app, "UPDATE submission_events SET revision = revision + 7 WHERE id = :i",
+                   i=target.id)
+    broken = runner.invoke(args=["audit", "verify"])
+    assert broken.exit_code == 1
+    assert f"submission {sid}: entry {target.seq} (id {target.id})" in broken.output
+    assert "hash differs" in broken.output
+    other = runner.invoke(args=["audit", "verify", "--submission", "someone-else"])
+    assert other.exit_code == 0

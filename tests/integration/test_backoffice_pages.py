@@ -17,7 +17,7 @@ from sqlalchemy import func, select, update
 from tests.factories import Staff, member, staff, totp_code
 from tests.integration.api_client import Api
 from tests.integration.portal_client import Page, Portal
-from web.db.models import Account, Notification, Person, SubmissionEvent
+from web.db.models import Account, Notification, Person, Submission, SubmissionEvent
 from web.tokens import issue
 
 
@@ -274,3 +274,52 @@ def test_the_metrics_page_shows_statuses_days_and_the_funnel(app, agent):
             for tr in page.soup.select("table.metrics-table tbody tr")}
     assert rows["Submitted"][0] == "1" and rows["Draft"][0] == "1"
     assert page.soup.select_one(".bar--100") is not None
+
+
+# --- every back-office route, with each role -----------------------------------------------------
+
+ROLES = ["immatriculation", "recouvrement", "prestations", "admin"]
+WORKS_ON_DECLARATIONS = {"immatriculation", "admin"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_back_office_route_with_each_role(app, role):
+    """Staff of the service that processes resource declarations (and administrators) open its
+    queue, files and metrics; the other services get 403 on the queue and 404 on a file; only
+    the role named by a transition may fire it (an administrator may look, not decide)."""
+    sid, _, _ = submitted(app)
+    portal = signed_in(app, staff(app, roles=(role,)))
+    sees = role in WORKS_ON_DECLARATIONS
+    expected_get = {
+        "/backoffice/": 200,
+        "/backoffice/queues": 200,
+        "/backoffice/queues/resource_declaration": 200 if sees else 403,
+        "/backoffice/queues/resource_declaration.csv": 200 if sees else 403,
+        "/backoffice/queues/resource_declaration/metrics": 200 if sees else 403,
+        f"/backoffice/submissions/{sid}": 200 if sees else 404,
+        f"/backoffice/submissions/{sid}/receipt.pdf": 200 if sees else 404,
+        "/backoffice/second-factor": 303,  # signed in already: on to the back office
+        "/backoffice/second-factor/qr.svg": 404,  # enrolled: no key to show
+        "/backoffice/login": 303,
+    }
+    walked = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/backoffice") or "GET" not in (rule.methods or ()):
+            continue
+        path = rule.rule.replace("<submission_id>", sid).replace("<workflow>",
+                                                                   "resource_declaration")
+        with portal.client.get(path) as r:
+            assert r.status_code == expected_get[path], f"{role}: GET {path}"
+        walked.add(path)
+    assert walked == set(expected_get)
+    page = portal.get("/backoffice/queues")  # a page with a CSRF token
+    with app.extensions["csm"].sessions() as s:
+        revision = str(s.get(Submission, sid).revision)
+    answer = portal.post(f"/backoffice/submissions/{sid}/transitions",
+                         {"transition": "start_review", "revision": revision}, follow=False)
+    fired = {"immatriculation": 303, "admin": 403}.get(role, 404)
+    assert answer.status == fired, f"{role}: POST transitions"
+    assert page.status == 200
+    portal.get("/backoffice/queues")
+    answer = portal.post("/backoffice/logout", follow=False)
+    assert answer.status == 303

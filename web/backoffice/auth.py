@@ -22,6 +22,7 @@ from wtforms.validators import InputRequired, Length
 from web.accounts import totp
 from web.audience import audience
 from web.backoffice import bp
+from web.backoffice.queues import queue_cards
 from web.backoffice.signin import (
     PENDING_KEY,
     PENDING_MINUTES,
@@ -114,7 +115,7 @@ def second_factor() -> Response | str:
     account = pending_account()
     if account is None:
         if was_pending:
-            flash(_("More than %(minutes)d minutes passed since your password: please log in"
+            flash(_("More than %(minutes)s minutes passed since your password: please log in"
                     " again.", minutes=PENDING_MINUTES), "info")
         return redirect(url_for("backoffice.login", next=next_page), 303)
     secret = enrolment_secret() if account.totp_secret is None else None
@@ -175,4 +176,4 @@ def home() -> str:
     actor = staff()
     roles = [str(ROLE_LABELS.get(role, role)) for role in sorted(actor.roles)]
     return render_template("backoffice/home.html", name=actor.account.display_name
-                           or actor.account.identifier, roles=roles)
+                           or actor.account.identifier, roles=roles, queues=queue_cards())

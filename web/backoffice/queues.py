@@ -45,6 +45,11 @@ def queue_workflow(workflow: str) -> Workflow:
 @staff_required
 def queues() -> str:
     """Every queue this staff member works on, with its counts per status."""
+    return render_template("backoffice/queues.html", queues=queue_cards())
+
+
+def queue_cards() -> list[dict[str, Any]]:
+    """The procedures this staff member works on, each with its counts per status."""
     lang = current_language()
     listed = []
     for wf in submissions().visible_workflows(staff()):
@@ -52,7 +57,7 @@ def queues() -> str:
         listed.append({"id": wf.id, "title": wf.title.text(lang),
                        "counts": [(s, title.text(lang), found.get(s, 0))
                                   for s, title in wf.lifecycle.states.items()]})
-    return render_template("backoffice/queues.html", queues=listed)
+    return listed
 
 
 @bp.get("/queues/<workflow>")
