@@ -166,6 +166,7 @@ def test_the_csv_export_has_the_filtered_list_and_no_formula(app, agent):
         assert response.status_code == 200 and response.mimetype == "text/csv"
         assert "attachment" in response.headers["Content-Disposition"]
         body = response.get_data(as_text=True)
+    assert app.extensions["csm"].engine.pool.checkedout() == 0  # the stream's session closed
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff")), delimiter=";"))
     assert len(rows) == 3
     cells = [cell for row in rows for cell in row]

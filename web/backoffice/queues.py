@@ -8,14 +8,16 @@ administrator sees all: :func:`web.submissions.staff_sees`). Another procedure's
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from flask import Response, abort, render_template, request, stream_with_context, url_for
+from flask import Response, abort, render_template, request, url_for
+from sqlalchemy.orm import Session, sessionmaker
 
 from engine import Workflow
 from web.audience import audience
 from web.backoffice import bp
-from web.backoffice.csv_export import export
+from web.backoffice.csv_export import StatusLabel, export
 from web.backoffice.queue import QueueError, QueueFilter, counts, page, parse_filter
 from web.backoffice.signin import staff, staff_required
 from web.current import db, services, submissions
@@ -108,7 +110,18 @@ def queue_csv(workflow: str) -> Response:
     def label(workflow_id: str, status: str, language: str) -> str:
         return status_label(wf, status, language)
 
-    lines = export(db(), flt, lang, status_label=label)
     name = f"{wf.id}-{services().clock.today():%Y%m%d}.csv"
-    return Response(stream_with_context(lines), mimetype="text/csv",
+    return Response(_streamed(services().sessions, flt, lang, label), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _streamed(sessions: sessionmaker[Session], flt: QueueFilter, lang: str,
+              label: StatusLabel) -> Iterator[str]:
+    """The CSV lines, read through a session of the stream's own: the request's session is
+    closed when the view returns, before the file has been sent; this one is closed when the
+    last line is sent or the download is interrupted (never left idle in a transaction)."""
+    session = sessions()
+    try:
+        yield from export(session, flt, lang, status_label=label)
+    finally:
+        session.close()
