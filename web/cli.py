@@ -393,7 +393,7 @@ DEMO_LOGINS = [  # the same as the headers of demo/*.yaml (a test keeps them in 
     "agent.immat     / Imm4tric   staff, Service Immatriculation (+ code)",
     "agent.recouv    / Recouvr2   staff, Service Recouvrement (+ code)",
     "agent.prest     / Prest4t1   staff, Service Prestations (+ code)",
-    "admin.csm       / Adm1nCsm   staff, administrator: every role (+ code)",
+    "admin.csm       / Adm1nCsm   staff, administrator: sees every service (+ code)",
     "300125          / Fournil5   employer Boulangerie du Rocher (subscriber number)",
     "300781          / Bilan7rz   accounting firm Fiduciaire Azur Conseil (subscriber number)",
 ]

@@ -24,12 +24,10 @@ from tests.factories import Staff, member, staff, totp_code
 from tests.integration.api_client import Api
 from tests.integration.portal_client import Page, Portal
 from web.accounts import totp
-from web.backoffice.signin import has_role
 from web.db.models import Account, ApiToken, LoginRecord, LoginThrottle
 from web.login import BAD_CODE, BAD_CREDENTIALS, code_throttle_key, throttle_key
 from web.security_log import LOGGER
 from web.settings import Settings, SettingsError
-from web.submissions import Actor
 
 TOKEN_URL = "/api/v1/auth/token"
 WRONG = "Pas-le-bon-93"
@@ -311,17 +309,6 @@ def test_next_stays_in_the_back_office(app: Flask, agent: Staff, client: FlaskCl
         page = password_step(other, agent.identifier, agent.password,
                              f"/backoffice/login?next={target}")
         assert other.submit(page, {"code": totp_code(app, agent)}).path == "/backoffice/"
-
-
-def test_roles_admin_acts_for_every_role(app: Flask) -> None:
-    def actor(kind: str, *roles: str) -> Actor:
-        return Actor(Account(identifier="x", kind=kind, roles=list(roles)), None)
-
-    assert has_role(actor("staff", "immatriculation"), "immatriculation")
-    assert not has_role(actor("staff", "immatriculation"), "recouvrement")
-    assert all(has_role(actor("staff", "admin"), role)
-               for role in ("immatriculation", "recouvrement", "prestations", "admin"))
-    assert not has_role(actor("member", "admin"), "admin")  # roles mean nothing off staff
 
 
 # -- the session ends ----------------------------------------------------------------------------

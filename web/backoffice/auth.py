@@ -52,7 +52,7 @@ STAFF_ONLY = frozenset({"staff"})
 ROLE_LABELS = {"immatriculation": _l("Registration (immatriculation)"),
                "recouvrement": _l("Contributions (recouvrement)"),
                "prestations": _l("Benefits (prestations)"),
-               "admin": _l("Administration (every role)")}
+               "admin": _l("Administration (sees every service)")}
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]

@@ -13,7 +13,8 @@ A browser holding a live session of a member (or an employer) and no staff sessi
 every back-office page, as if the back office did not exist (:func:`refuse_members`).
 
 Roles: a staff account holds roles such as ``immatriculation``, ``recouvrement``, ``prestations``;
-the ``admin`` role holds every role (:func:`has_role`).
+the ``admin`` role sees every procedure (:func:`web.submissions.staff_sees`) but takes an action
+only with the role the action's transition names (the engine checks it).
 """
 
 from __future__ import annotations
@@ -45,7 +46,6 @@ TOKEN_KEY, PENDING_KEY = "staff_token", "staff_pending"
 """The session keys: the staff token; the marker "password ok, code pending"."""
 PENDING_MINUTES = 5
 """How long after the password the code may come."""
-ADMIN_ROLE = "admin"
 
 
 def current_staff() -> Actor | None:
@@ -205,25 +205,3 @@ def staff() -> Actor:
     found = current_staff()
     assert found is not None, "staff_required guards every caller"
     return found
-
-
-def has_role(actor: Actor, role: str) -> bool:
-    """Whether the staff member acts for ``role``: holding it, or ``admin`` (which holds every
-    role). Never true for a member or an employer."""
-    return actor.is_staff and (role in actor.roles or ADMIN_ROLE in actor.roles)
-
-
-def role_required(*roles: str) -> Callable[[F], F]:
-    """Under :func:`staff_required`: the staff member must act for one of ``roles`` (admin acts
-    for all); otherwise 404, as for a page that does not exist."""
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not any(has_role(staff(), role) for role in roles):
-                abort(404)
-            return view(*args, **kwargs)
-
-        return cast(F, wrapper)
-
-    return decorate
