@@ -21,6 +21,7 @@ from web.db.models import (
     Letter,
     Notification,
     OutboxMessage,
+    Submission,
     SubmissionEvent,
 )
 from web.tokens import issue
@@ -297,3 +298,33 @@ def test_the_audit_verify_command_reports_the_broken_link_and_fails(app):
     assert "hash differs" in broken.output
     other = runner.invoke(args=["audit", "verify", "--submission", "someone-else"])
     assert other.exit_code == 0
+
+
+# --- the staff API, with each role ---------------------------------------------------------------
+
+@pytest.mark.parametrize(("roles", "queue", "listed", "fired"), [
+    (("immatriculation",), 200, 1, 200),
+    (("recouvrement",), 403, 0, 404),
+    (("prestations",), 403, 0, 404),
+    (("admin",), 200, 1, 403),  # sees every service, decides nothing without the role
+])
+def test_the_staff_api_with_each_role(app, roles, queue, listed, fired):
+    _, sid = submitted(app)
+    api = agent(app, roles)
+    r = api.get("/api/v1/staff/submissions?workflow=resource_declaration")
+    assert r.status_code == queue, r.json
+    everything = api.get("/api/v1/staff/submissions").json["submissions"]
+    assert len(everything) == listed
+    with app.extensions["csm"].sessions() as s:
+        revision = s.get(Submission, sid).revision
+    r = api.post(f"/api/v1/staff/submissions/{sid}/transitions",
+                 {"name": "start_review", "revision": revision})
+    assert r.status_code == fired, r.json
+
+
+def test_a_member_token_on_the_staff_api_gets_404(app):
+    api, sid = submitted(app)
+    assert api.get("/api/v1/staff/submissions").status_code == 404
+    r = api.post(f"/api/v1/staff/submissions/{sid}/transitions",
+                 {"name": "start_review", "revision": 1})
+    assert r.status_code == 404

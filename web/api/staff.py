@@ -30,8 +30,15 @@ def queue() -> dict[str, Any]:
     ``status``, ``scope``, ``submitted_from``/``submitted_to`` (Monaco days, included), ``q``
     and ``sort``, one keyset page after ``cursor`` (``web.backoffice.queue``)."""
     service, me = submissions(), actor()
-    visible = [wf.id for wf in service.catalog.all_current()
-               if me.roles & {t.role for t in wf.lifecycle.transitions}]
+    visible = [wf.id for wf in service.visible_workflows(me)]
+    asked = {w.strip() for w in request.args.get("workflow", "").split(",") if w.strip()}
+    known = {wf.id for wf in service.catalog.all_current()}
+    if (asked & known) - set(visible):  # another service's procedure: forbidden, not unknown
+        raise ApiProblem(403, "role_required", Message(
+            "Cette démarche est traitée par un autre service : votre rôle ne permet pas d'en"
+            " voir les dossiers.",
+            "This procedure is handled by another department: your role does not let you see"
+            " its files."))
     try:
         found = page(db(), parse_filter(request.args, visible),
                      request.args.get("cursor") or None)
