@@ -485,5 +485,7 @@ def test_the_worker_loop_delivers_and_stops_cleanly_on_sigterm(mail_app, setting
     lines = out.splitlines()
     assert lines[0].startswith("delivering every 0.2 s (smtp)")
     assert lines[-1] == "stopped"
-    assert sum(line.startswith("sent 1,") for line in lines) == 2
+    # two messages in one or two passes: the second may join a pass still running (busy host)
+    assert sum(int(line.split(",")[0].removeprefix("sent ")) for line in lines
+               if line.startswith("sent ")) == 2
     assert len(smtp_server.envelopes) == 2
