@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from web.db.models import Account, AccountToken, ApiToken, Person
 from web.security_log import security_event
 
-Kind = Literal["api", "page"]
+Kind = Literal["api", "page", "staff"]
 State = Literal["live", "unknown", "revoked", "expired", "idle"]
 TOUCH_EVERY = timedelta(minutes=1)
 """``last_seen_at`` is rewritten only when older than this: no write per request."""

@@ -40,7 +40,7 @@ from web.tokens import Kind, check, issue, revoke, touch
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-STAFF_KIND = cast(Kind, "staff")
+STAFF_KIND: Kind = "staff"
 """The ``api_tokens`` kind of a back-office session (web.tokens names ``api`` and ``page``)."""
 TOKEN_KEY, PENDING_KEY = "staff_token", "staff_pending"
 """The session keys: the staff token; the marker "password ok, code pending"."""

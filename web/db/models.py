@@ -172,7 +172,8 @@ class ApiToken(Base):
     """The absolute end of the session or token."""
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     kind: Mapped[str] = mapped_column(String(10), default="api")
-    """``api`` (bearer token) or ``page`` (a portal session: it also ends when idle)."""
+    """``api`` (bearer token), ``page`` (a portal session: it also ends when idle) or ``staff`` (a
+    back-office session, issued after the second factor; idle after STAFF_SESSION_IDLE_MINUTES)."""
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
