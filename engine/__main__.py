@@ -1,9 +1,10 @@
 """``python -m engine check``: check every definition, print "ok" or every problem at once.
 ``python -m engine scenarios``: run every scenario file (``engine.scenarios``), print each failure
 with its file and line.
+``python -m engine diagram WORKFLOW``: print the workflow as Mermaid diagrams (``engine.diagrams``).
 
-Exit codes: 0 all definitions are good (all scenarios pass), 1 problems were found (a scenario
-failed), 2 the checker itself failed.
+Exit codes: 0 all definitions are good (all scenarios pass, the diagram is printed), 1 problems
+were found (a scenario failed, the workflow or version is unknown), 2 the checker itself failed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from engine.diagrams import filling_diagram, lifecycle_diagram
 from engine.loading import load_definitions
 from engine.scenarios import ScenarioCrash, find_scenarios, run_scenario
 
@@ -28,9 +30,18 @@ def main(argv: list[str] | None = None) -> int:
     scenarios.add_argument("root", nargs="?", default=".", help="folder holding workflows/")
     scenarios.add_argument("--lang", choices=("fr", "en"), default="fr")
     scenarios.add_argument("-v", "--verbose", action="store_true", help="print each time in ms")
+    diagram = sub.add_parser("diagram", help="print a workflow as Mermaid diagrams")
+    diagram.add_argument("workflow", help="the workflow's name, e.g. resource_declaration")
+    diagram.add_argument("root", nargs="?", default=".", help="folder holding workflows/")
+    diagram.add_argument("--version", type=int, help="default: the highest version")
+    diagram.add_argument("--lang", choices=("fr", "en"), default="fr")
+    diagram.add_argument("--part", choices=("all", "filling", "lifecycle"), default="all",
+                         help="all: Markdown with both diagrams; otherwise one bare diagram")
     args = parser.parse_args(argv)
     if args.command == "scenarios":
         return run_scenarios(Path(args.root), args.lang, verbose=args.verbose)
+    if args.command == "diagram":
+        return print_diagram(Path(args.root), args.workflow, args.version, args.lang, args.part)
     try:
         result = load_definitions(Path(args.root))
     except Exception as error:  # noqa: BLE001 - a crash of the checker is exit 2, not 1
@@ -70,6 +81,36 @@ def run_scenarios(root: Path, lang: str, *, verbose: bool = False) -> int:
     else:
         print(f"{len(results) - failed} scénarios sur {len(results)} réussis ({total:.0f} ms)")
     return 0 if ok and not failed and results else 1
+
+
+def print_diagram(root: Path, name: str, version: int | None, lang: str, part: str) -> int:
+    try:
+        definitions = load_definitions(root)
+        versions = sorted(v for (wid, v) in definitions.workflows if wid == name)
+        if not versions or (version is not None and version not in versions):
+            known = ", ".join(f"{wid} v{v}" for wid, v in sorted(definitions.workflows)) or "-"
+            wanted = name if version is None else f"{name} v{version}"
+            if lang == "en":
+                print(f"unknown workflow: {wanted} (known: {known}; a workflow with problems is "
+                      "not compiled, see python -m engine check)", file=sys.stderr)
+            else:
+                print(f"démarche inconnue : {wanted} (connues : {known} ; une démarche qui a des "
+                      "problèmes n'est pas compilée, voir python -m engine check)", file=sys.stderr)
+            return 1
+        wf = definitions.workflows[(name, versions[-1] if version is None else version)]
+        filling, lifecycle = filling_diagram(wf, lang), lifecycle_diagram(wf, lang)
+    except Exception as error:  # noqa: BLE001 - a crash of the generator is exit 2, not 1
+        print(f"internal error while drawing {name}: {error!r}", file=sys.stderr)
+        return 2
+    if part == "filling":
+        print(filling, end="")
+    elif part == "lifecycle":
+        print(lifecycle, end="")
+    else:
+        heads = ("Steps", "Lifecycle") if lang == "en" else ("Étapes", "Cycle de vie")
+        print(f"# {wf.title.text(lang)} ({wf.id} v{wf.version})\n\n## {heads[0]}\n\n"
+              f"```mermaid\n{filling}```\n\n## {heads[1]}\n\n```mermaid\n{lifecycle}```")
+    return 0
 
 
 if __name__ == "__main__":
