@@ -211,6 +211,7 @@ def open_document(wf: Workflow, state: SubmissionState, name: str) -> Outcome:
     if name not in wf.documents:
         raise _refused("unknown_document", "Ce document n'existe pas.",
                        "This document does not exist.")
+    _editable(wf, state)  # opening is part of filling in: a sent or decided one is not reopened
     opened = state.opened if name in state.opened else (*state.opened, name)
     return Outcome(state.evolve(opened=opened), "document_opened",
                    (Effect("opened", {"doc": name}),))

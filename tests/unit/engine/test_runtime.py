@@ -499,6 +499,17 @@ def submitted(wf: Workflow, **kwargs: bool) -> Walker:
     return w
 
 
+def test_documents_are_opened_while_filling_in_not_once_sent_or_decided(wf: Workflow) -> None:
+    w = submitted(wf)
+    refused("amend_first", w.open)  # sent: nothing to record until the member amends
+    w.amend()
+    assert w.open().event == "document_opened"
+    w.submit()
+    w.staff("start_review")
+    refused("not_amendable", w.open)  # being processed: the trail stays the staff's
+    assert w.state.status == "in_review"
+
+
 def test_amend_then_resubmit(wf: Workflow) -> None:
     w = submitted(wf, spouse=True)
     outcome = w.amend()
