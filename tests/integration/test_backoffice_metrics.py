@@ -152,9 +152,8 @@ def play(story: Story) -> None:
     s.staff_fires(h, "request_documents", "Bulletins de pension")
     s.set_clock(at(20, 9))
     s.started()  # draft at "terms", recent
-    # E's member reads the terms again: one more entry with the status "processed", which
-    # is not E's decision
-    assert e_api.post(f"/api/v1/submissions/{e}/documents/cgu").status_code == 200
+    # E's member tries to "open" the terms again: refused once decided, no entry in the trail
+    assert e_api.post(f"/api/v1/submissions/{e}/documents/cgu").status_code == 409
     s.set_clock(at(20, 10))
     s.submitted()  # stays "submitted"
     s.set_clock(at(20, 11))
