@@ -147,9 +147,4 @@ def open_document(submission_id: str, name: str) -> dict[str, Any]:
 def receipt_pdf(submission_id: str) -> Response:
     service = submissions()
     row = service.load(actor(), submission_id)
-    response = receipt_download(service, row, current_language())
-    if response is None:
-        raise ApiProblem(404, "no_receipt", Message(
-            "Aucun accusé de réception : la démarche n'a pas été transmise.",
-            "No receipt: the procedure has not been submitted."))
-    return response
+    return receipt_download(service, row, current_language())

@@ -100,12 +100,7 @@ def fire(submission_id: str) -> Response | tuple[str, int]:
 def receipt(submission_id: str) -> Response:
     service = submissions()
     row = service.load(staff(), submission_id)
-    response = receipt_download(service, row, current_language())
-    if response is None:
-        raise ApiProblem(404, "no_receipt", Message(
-            "Aucun accusé de réception : la démarche n'a pas été transmise.",
-            "No receipt: the procedure has not been submitted."))
-    return response
+    return receipt_download(service, row, current_language())
 
 
 def _stale(service: Submissions, me: Actor, submission_id: str,

@@ -84,12 +84,7 @@ def _mark_read(messages: list[Notification]) -> None:
 def receipt(submission_id: str) -> Response:
     service = submissions()
     row = owned(service, submission_id)
-    response = receipt_download(service, row, current_language())
-    if response is None:
-        raise ApiProblem(404, "no_receipt", Message(
-            "Aucun accusé de réception : la démarche n'a pas été transmise.",
-            "No receipt: the procedure has not been submitted."))
-    return response
+    return receipt_download(service, row, current_language())
 
 
 @bp.get("/submissions/<submission_id>/documents/<name>")
