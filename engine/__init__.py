@@ -6,7 +6,7 @@ machines) and runs submissions as pure functions from state to state. See engine
 
 from engine.bundle import Bundle
 from engine.compiler import compile_bundle, condition_env
-from engine.definitions import Form, Step, Text, Workflow
+from engine.definitions import ChoiceSource, Form, Shown, Step, Text, Workflow
 from engine.errors import EngineError, ExpressionError, FieldError, Message, YamlError
 from engine.loading import LoadResult, load_definitions
 from engine.report import Problem, Report
@@ -18,19 +18,21 @@ from engine.runtime import (
     NotAvailable,
     Outcome,
     StepInvalid,
+    choices,
     member_actions,
     path,
     planned_path,
     scope_of,
+    shown,
     unavailable,
 )
 from engine.state import SubmissionState
 
 __all__ = [
-    "ActionRefused", "Bundle", "Context", "Effect", "EngineError", "ExpressionError", "FieldError",
-    "Form", "LoadResult", "Message", "NotAvailable", "Outcome", "Problem", "Report", "ReviewLine",
-    "ReviewSection", "Step", "StepInvalid", "SubmissionState", "Text", "Workflow",
-    "YamlError", "compile_bundle", "condition_env", "load_definitions", "member_actions", "path",
-    "planned_path",
-    "review", "scope_of", "unavailable",
+    "ActionRefused", "Bundle", "ChoiceSource", "Context", "Effect", "EngineError",
+    "ExpressionError", "FieldError", "Form", "LoadResult", "Message", "NotAvailable", "Outcome",
+    "Problem", "Report", "ReviewLine", "ReviewSection", "Shown", "Step", "StepInvalid",
+    "SubmissionState", "Text", "Workflow", "YamlError", "choices", "compile_bundle",
+    "condition_env", "load_definitions", "member_actions", "path", "planned_path", "review",
+    "scope_of", "shown", "unavailable",
 ]

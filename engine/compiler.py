@@ -10,12 +10,15 @@ from types import MappingProxyType
 from typing import Any
 
 from engine.bundle import Bundle
+from engine.cataloguechecks import check_catalogue
 from engine.definitions import (
+    ChoiceSource,
     Document,
     Form,
     Lifecycle,
     MessageTemplate,
     Requirement,
+    Shown,
     StaffTransition,
     Step,
     Target,
@@ -24,18 +27,19 @@ from engine.definitions import (
     text_of,
 )
 from engine.errors import ExpressionError, Message
-from engine.expressions import Expression, compile_condition, compile_expression
+from engine.expressions import Expression, compile_condition, compile_expression, compile_shown
 from engine.formchecks import check_form
 from engine.machine import build_machines
+from engine.migrations import check_migration
 from engine.validation import build_validator
-from engine.workflowchecks import check_workflow, targets
+from engine.workflowchecks import check_workflow, initial_targets, targets
 
 
 @dataclass(frozen=True)
 class Issue:
     """A problem found while compiling, located in one of the bundle's files."""
 
-    kind: str  # "workflow", "form" or "context"
+    kind: str  # "workflow", "form", "context" or "catalogue"
     name: str
     pointer: str
     code: str
@@ -60,15 +64,31 @@ def check_forms(forms: Mapping[str, Mapping[str, Any]]) -> Iterator[Issue]:
             yield Issue("form", name, pointer, code, message)
 
 
+def check_catalogues(catalogues: Mapping[str, Mapping[str, Any]]) -> Iterator[Issue]:
+    for name, catalogue in catalogues.items():
+        for pointer, code, message in check_catalogue(catalogue):
+            yield Issue("catalogue", name, pointer, code, message)
+
+
 def compile_bundle(bundle: Bundle, rule_names: frozenset[str], check_own_forms: bool = True,
-                   known: Mapping[str, frozenset[str]] | None = None) -> \
+                   known: Mapping[str, frozenset[str]] | None = None,
+                   choice_names: frozenset[str] | None = None) -> \
         tuple[Workflow | None, list[Issue]]:
-    """Compile one workflow version, or say everything that is wrong with it."""
+    """Compile one workflow version, or say everything that is wrong with it. ``choice_names``
+    are the registered choice lists (default: ``rules.choice_list_names()``)."""
+    if choice_names is None:
+        from rules import choice_list_names
+
+        choice_names = choice_list_names()
     wf, wid = bundle.workflow, str(bundle.workflow["workflow"])
     issues = [Issue("workflow", wid, p, c, m) for p, c, m in
-              check_workflow(wf, bundle.forms, bundle.contexts, rule_names, known)]
+              check_workflow(wf, bundle.forms, bundle.contexts, rule_names, known,
+                             bundle.catalogues, choice_names)]
+    issues.extend(Issue("workflow", wid, p, c, m) for p, c, m in
+                  check_migration(wf, bundle.forms))
     if check_own_forms:
         issues.extend(check_forms(bundle.forms))
+        issues.extend(check_catalogues(bundle.catalogues))
     issues.extend(_check_form_documents(bundle))
     conditions = _compile_conditions(bundle, issues)
     if issues:
@@ -108,12 +128,33 @@ def _compile_conditions(bundle: Bundle, issues: list[Issue]) -> dict[str, Expres
                 text, before_start if pointer.startswith("/availability") else env)
         except ExpressionError as error:
             issues.append(Issue("workflow", wid, pointer, error.code, error.message))
+    answers_only = {"answers": env["answers"]}  # what a produced document may read
+    values = list(_values(bundle.workflow))
     if "one_per" in bundle.workflow:
+        values.append(("/one_per", bundle.workflow["one_per"]))
+    for pointer, text in values:
+        shown = "/shows/" in pointer
+        scope = before_start if pointer == "/one_per" else \
+            answers_only if pointer.startswith("/lifecycle/transitions/") else env
         try:
-            found["/one_per"] = compile_expression(bundle.workflow["one_per"], before_start)
+            found[pointer] = (compile_shown if shown else compile_expression)(text, scope)
         except ExpressionError as error:
-            issues.append(Issue("workflow", wid, "/one_per", error.code, error.message))
+            issues.append(Issue("workflow", wid, pointer, error.code, error.message))
     return found
+
+
+def _values(wf: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """The expressions that may give any value: shown data, choice-list and producer
+    parameters."""
+    for name, step in wf["steps"].items():
+        for i, shown in enumerate(step.get("shows", [])):
+            yield f"/steps/{name}/shows/{i}/value", shown["value"]
+        for field, source in step.get("choices", {}).items():
+            for param, text in source.get("with", {}).items():
+                yield f"/steps/{name}/choices/{field}/with/{param}", text
+    for i, tr in enumerate(wf["lifecycle"]["transitions"]):
+        for param, text in tr.get("produces", {}).get("with", {}).items():
+            yield f"/lifecycle/transitions/{i}/produces/with/{param}", text
 
 
 def _conditions(wf: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
@@ -126,6 +167,10 @@ def _conditions(wf: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
             for i, target in enumerate(step["next"]):
                 if "when" in target:
                     yield f"/steps/{name}/next/{i}/when", target["when"]
+    if isinstance(wf["lifecycle"]["initial"], list):
+        for i, target in enumerate(wf["lifecycle"]["initial"]):
+            if "when" in target:
+                yield f"/lifecycle/initial/{i}/when", target["when"]
 
 
 def _text(raw: Mapping[str, str]) -> Text:
@@ -150,8 +195,16 @@ def _build(bundle: Bundle, conditions: Mapping[str, Expression]) -> Workflow:
                            review=bool(raw.get("review", False)), next=nexts,
                            skip_unless=conditions.get(f"/steps/{name}/skip_unless"),
                            rules=tuple(raw.get("rules", ())),
-                           requires_opened=tuple(raw.get("requires_opened", ())))
-    lifecycle = _lifecycle(wf["lifecycle"])
+                           requires_opened=tuple(raw.get("requires_opened", ())),
+                           choices=MappingProxyType({
+                               field: ChoiceSource(source["from"], MappingProxyType({
+                                   p: conditions[f"/steps/{name}/choices/{field}/with/{p}"]
+                                   for p in source.get("with", {})}))
+                               for field, source in raw.get("choices", {}).items()}),
+                           shows=tuple(Shown(_text(s["label"]),
+                                             conditions[f"/steps/{name}/shows/{i}/value"])
+                                       for i, s in enumerate(raw.get("shows", []))))
+    lifecycle = _lifecycle(wf["lifecycle"], conditions)
     return Workflow(
         id=wf["workflow"], version=int(wf["version"]), title=_text(wf["title"]),
         description=text_of(wf.get("description")), audience=wf["audience"],
@@ -165,20 +218,32 @@ def _build(bundle: Bundle, conditions: Mapping[str, Expression]) -> Workflow:
         start=wf["start"], steps=MappingProxyType(steps), forms=MappingProxyType(forms),
         messages=MappingProxyType({k: _text(v) for k, v in wf.get("messages", {}).items()}),
         lifecycle=lifecycle, digest=bundle.digest, one_per=conditions.get("/one_per"),
-        machines=build_machines(steps, lifecycle))
+        machines=build_machines(steps, lifecycle),
+        catalogues=MappingProxyType({name: tuple(c["entries"])
+                                     for name, c in bundle.catalogues.items()
+                                     if name in wf.get("catalogues", ())}))
 
 
-def _lifecycle(life: Mapping[str, Any]) -> Lifecycle:
-    """A state is a title (short form) or ``{title, notice?, notify?}``."""
+def _lifecycle(life: Mapping[str, Any], conditions: Mapping[str, Expression]) -> Lifecycle:
+    """A state is a title (short form) or ``{title, notice?, notify?, offers?}``."""
     states = {k: v if "title" in v else {"title": v} for k, v in life["states"].items()}
+    entries = tuple(Target(t["to"], conditions.get(f"/lifecycle/initial/{i}/when"))
+                    for i, t in enumerate(initial_targets(life)))
     return Lifecycle(
-        initial=life["initial"],
+        initial=entries[-1].to,
+        initial_targets=entries if isinstance(life["initial"], list) else (),
+        offers=MappingProxyType({k: tuple(v["offers"]) for k, v in states.items()
+                                 if v.get("offers")}),
         states=MappingProxyType({k: _text(v["title"]) for k, v in states.items()}),
         transitions=tuple(StaffTransition(
             name=t["name"], sources=(t["from"],) if isinstance(t["from"], str) else
             tuple(t["from"]), dest=t["to"], role=t["role"], title=_text(t["title"]),
-            reason=bool(t.get("reason", False)))
-            for t in life["transitions"]),
+            reason=bool(t.get("reason", False)),
+            produces=t["produces"]["name"] if "produces" in t else None,
+            produce_params=MappingProxyType({
+                p: conditions[f"/lifecycle/transitions/{i}/produces/with/{p}"]
+                for p in t.get("produces", {}).get("with", {})}))
+            for i, t in enumerate(life["transitions"])),
         member_can_amend_in=frozenset(life.get("member_can_amend_in", ())),
         notices=MappingProxyType({k: _text(v["notice"]) for k, v in states.items()
                                   if "notice" in v}),

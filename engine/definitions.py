@@ -32,6 +32,23 @@ class Target:
 
 
 @dataclass(frozen=True)
+class ChoiceSource:
+    """Where a ``choices: dynamic`` field of a step's form gets its choices: a registered choice
+    list (``rules.get_choice_list``) and its parameters, evaluated on the current answers."""
+
+    name: str
+    params: Mapping[str, Expression] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One piece of host data shown above a step's form: its label and the value to show."""
+
+    label: Text
+    value: Expression
+
+
+@dataclass(frozen=True)
 class Step:
     name: str
     title: Text
@@ -41,6 +58,9 @@ class Step:
     skip_unless: Expression | None = None
     rules: tuple[str, ...] = ()
     requires_opened: tuple[str, ...] = ()
+    choices: Mapping[str, ChoiceSource] = field(default_factory=dict)
+    """The source of each dynamic-choice field of the step's form, by field name."""
+    shows: tuple[Shown, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +86,10 @@ class StaffTransition:
     title: Text
     reason: bool = False
     """Staff must give a reason (a comment) to fire it (asking for documents, rejecting)."""
+    produces: str | None = None
+    """The name of what the web layer produces when it fires (a registered producer)."""
+    produce_params: Mapping[str, Expression] = field(default_factory=dict)
+    """The producer's parameters, evaluated on the submitted answers."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +104,8 @@ class MessageTemplate:
 @dataclass(frozen=True)
 class Lifecycle:
     initial: str
+    """The state a submission enters when no condition of ``initial_targets`` holds (the last
+    target); the only one when ``initial`` is a plain state name."""
     states: Mapping[str, Text]
     """Each state's title, in lifecycle order."""
     transitions: tuple[StaffTransition, ...]
@@ -88,6 +114,21 @@ class Lifecycle:
     """What the member's page says while the submission is in that state."""
     notify: Mapping[str, MessageTemplate] = field(default_factory=dict)
     """The states whose entry is announced to the member, with the message to send."""
+    initial_targets: tuple[Target, ...] = ()
+    """Where a submission goes when it is submitted: the first target whose condition holds on the
+    submitted answers and the host data. Empty means ``(Target(initial),)``."""
+    offers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """The workflow's documents the member can download while the submission is in a state."""
+
+    @property
+    def entries(self) -> tuple[Target, ...]:
+        """The initial targets, in order; the last one has no condition."""
+        return self.initial_targets or (Target(self.initial),)
+
+    @property
+    def initial_states(self) -> frozenset[str]:
+        """Every state a submission can enter when it is submitted."""
+        return frozenset(t.to for t in self.entries)
 
     def transition(self, name: str) -> StaffTransition | None:
         return next((t for t in self.transitions if t.name == name), None)
@@ -133,6 +174,8 @@ class Workflow:
     digest: str
     one_per: Expression | None
     machines: Machines = field(repr=False, compare=False)
+    catalogues: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
+    """The entries of each catalogue the workflow declares, as plain data."""
 
     @property
     def key(self) -> tuple[str, int]:

@@ -101,7 +101,8 @@ def _step_node(step: Step, lang: str) -> str:
 
 
 def lifecycle_diagram(wf: Workflow, lang: str = "fr") -> str:
-    """The lifecycle as a ``stateDiagram-v2``: the submission enters ``initial``, each staff
+    """The lifecycle as a ``stateDiagram-v2``: the submission enters each ``initial`` target
+    (with its condition, "otherwise" on the fallback), each staff
     transition is ``from --> to : title (role)`` with "(reason required)" when staff must give one,
     each decision (a state staff cannot leave) ends, and amendable states carry a note."""
     cycle = wf.lifecycle
@@ -109,7 +110,14 @@ def lifecycle_diagram(wf: Workflow, lang: str = "fr") -> str:
     for state, title in cycle.states.items():
         lines.append(f'    state "{escape(title.text(lang))}" as {_node_id("st_", state)}')
     submit = f"{_word('submit', lang)} ({_word('member', lang)})"
-    lines.append(f"    [*] --> {_node_id('st_', cycle.initial)} : {escape(submit)}")
+    conditional = any(t.when is not None for t in cycle.entries)
+    for target in cycle.entries:
+        label = submit
+        if target.when is not None:
+            label += f" [{target.when.text}]"
+        elif conditional:
+            label += f" [{_word('otherwise', lang)}]"
+        lines.append(f"    [*] --> {_node_id('st_', target.to)} : {escape(label)}")
     for transition in cycle.transitions:
         label = f"{transition.title.text(lang)} ({transition.role})"
         if transition.reason:

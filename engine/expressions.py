@@ -154,6 +154,27 @@ def compile_condition(text: str, env: Mapping[str, Mapping[str, Any]]) -> Expres
     return expression
 
 
+_SHOWABLE = ("string", "number", "date", "null", "any")
+
+
+def compile_shown(text: str, env: Mapping[str, Mapping[str, Any]]) -> Expression:
+    """Like :func:`compile_expression`, for a value shown to a person: the result must be a text,
+    a number, a date, a list of texts (or dates) or null, never a yes/no value nor a group."""
+    expression, typed = _compile(text, env)
+    kind = typed.type
+    if kind.kind == "array" and (kind.item is None or kind.item.kind in ("string", "date", "any")):
+        return expression
+    if kind.kind not in _SHOWABLE:
+        fr, en = _A[kind.kind] if kind.kind != "array" else (
+            "une liste d'autre chose que des textes", "a list of something other than texts")
+        fail("expr_type",
+             f"« {text.strip()} » doit donner un texte, un nombre, une date, une liste de textes"
+             f" ou null pour être affiché, mais il donne {fr}.",
+             f'"{text.strip()}" must give a text, a number, a date, a list of texts or null to be'
+             f" shown, but it gives {en}.", typed.node.start + 1)
+    return expression
+
+
 def _compile(text: str, env: Mapping[str, Mapping[str, Any]]) -> tuple[Expression, _Typed]:
     if not isinstance(text, str):  # YAML reads `when: true` as a boolean, `when: 3` as a number
         syntax(f"Une condition s'écrit comme un texte, pas « {text!r} » : mettez-la entre "

@@ -28,11 +28,16 @@ def check_form(data: Mapping[str, Any]) -> Iterator[Issue]:
             f"Le schéma JSON du formulaire n'est pas valide : {error.message}",
             f"The form's JSON Schema is not valid: {error.message}"))
         return
-    yield from _check_object(schema, data.get("fields", {}), "/schema", "/fields")
+    yield from _check_object(schema, data.get("fields", {}), "/schema", "/fields", top=True)
+
+
+def dynamic_fields(fields: Mapping[str, Any]) -> list[str]:
+    """The fields of a form whose choices are computed at run time (``choices: dynamic``)."""
+    return [name for name, field in fields.items() if field.get("choices") == "dynamic"]
 
 
 def _check_object(schema: Mapping[str, Any], fields: Mapping[str, Any], spointer: str,
-                  fpointer: str) -> Iterator[Issue]:
+                  fpointer: str, top: bool = False) -> Iterator[Issue]:
     if schema.get("additionalProperties", True) is not False:
         yield (spointer, "open_object", Message(
             f"« {spointer} » doit indiquer « additionalProperties: false » : sinon n'importe quelle"
@@ -51,6 +56,8 @@ def _check_object(schema: Mapping[str, Any], fields: Mapping[str, Any], spointer
                 " texts."))
             continue
         yield from _check_property(name, sub, field, here, f"{fpointer}/{name}")
+        if field.get("choices") == "dynamic":
+            yield from _check_dynamic(name, sub, field, f"{fpointer}/{name}", top)
     for name in fields:
         if name not in properties:
             yield (f"{fpointer}/{name}", "unknown_field", Message(
@@ -98,3 +105,29 @@ def _check_property(name: str, schema: Any, field: Mapping[str, Any], here: str,
                 yield (f"{fhere}/options/{value}", "unknown_option", Message(
                     f"Le choix « {value} » n'existe pas dans la liste « enum » de « {name} ».",
                     f"The choice “{value}” is not in the “enum” list of “{name}”."))
+
+
+def _check_dynamic(name: str, schema: Any, field: Mapping[str, Any], fhere: str,
+                   top: bool) -> Iterator[Issue]:
+    """``choices: dynamic``: a bounded text shown as ``select`` or ``radio``, whose values come
+    from the workflow step (so neither ``enum`` nor ``options`` here), at the top level."""
+    wrong: list[tuple[str, str]] = []
+    if not top:
+        wrong.append(("seuls les champs du premier niveau peuvent avoir des choix calculés",
+                      "only top-level fields can have computed choices"))
+    if not isinstance(schema, Mapping) or schema.get("type") != "string":
+        wrong.append(("la donnée doit être un texte (« type: string »)",
+                      "the data must be a text (“type: string”)"))
+    elif "enum" in schema or "const" in schema:
+        wrong.append(("retirez « enum » du schéma : les valeurs viennent de la liste de choix",
+                      "remove “enum” from the schema: the values come from the choice list"))
+    if field.get("widget") not in _CHOICE_WIDGETS:
+        wrong.append(("« widget » doit être « select » ou « radio »",
+                      "“widget” must be “select” or “radio”"))
+    if "options" in field:
+        wrong.append(("retirez « options » : les libellés viennent de la liste de choix",
+                      "remove “options”: the labels come from the choice list"))
+    for fr, en in wrong:
+        yield (f"{fhere}/choices", "invalid_choices", Message(
+            f"« {name} » a « choices: dynamic » : {fr}.",
+            f"“{name}” says “choices: dynamic”: {en}."))

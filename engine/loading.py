@@ -1,9 +1,10 @@
 """Read a definitions tree from disk: every problem at once, each with file and line.
 
 Layout under the root: ``workflows/*.yaml`` (current versions), ``workflows/archive/*.yaml``
-(older versions still used by submissions), ``forms/*.yaml`` and ``contexts/*.yaml``. Each file is
+(older versions still used by submissions), ``forms/*.yaml``, ``contexts/*.yaml`` and
+``catalogues/*.yaml``. Each file is
 read safely (``engine.yamlio``), checked against its language's meta-schema, then every workflow is
-compiled with the forms and contexts it uses (``engine.compiler``).
+compiled with the forms, contexts and catalogues it uses (``engine.compiler``).
 """
 
 from __future__ import annotations
@@ -14,16 +15,17 @@ from pathlib import Path
 from typing import Any
 
 from engine.bundle import Bundle
-from engine.compiler import Issue, check_forms, compile_bundle
+from engine.compiler import Issue, check_catalogues, check_forms, compile_bundle
 from engine.definitions import Workflow
 from engine.errors import Message, YamlError
 from engine.metaschema import meta_errors
 from engine.report import Problem, Report
 from engine.yamlio import Loaded, load_yaml_file
 
-_FOLDERS = (("form", "forms"), ("context", "contexts"), ("workflow", "workflows"),
-            ("workflow", "workflows/archive"))
-_NAME_KEY = {"form": "form", "context": "context", "workflow": "workflow"}
+_FOLDERS = (("form", "forms"), ("context", "contexts"), ("catalogue", "catalogues"),
+            ("workflow", "workflows"), ("workflow", "workflows/archive"))
+_NAME_KEY = {"form": "form", "context": "context", "catalogue": "catalogue",
+             "workflow": "workflow"}
 
 
 @dataclass
@@ -45,10 +47,12 @@ class LoadResult:
 @dataclass
 class _Files:
     by_kind: dict[str, dict[Any, Loaded]] = field(
-        default_factory=lambda: {"form": {}, "context": {}, "workflow": {}})
+        default_factory=lambda: {"form": {}, "context": {}, "catalogue": {}, "workflow": {}})
 
 
-def load_definitions(root: str | Path, rule_names: frozenset[str] | None = None) -> LoadResult:
+def load_definitions(root: str | Path, rule_names: frozenset[str] | None = None,
+                     choice_names: frozenset[str] | None = None) -> LoadResult:
+    """``rule_names`` and ``choice_names`` default to what ``rules`` registers."""
     if rule_names is None:
         from rules import rule_names as registered
 
@@ -63,18 +67,24 @@ def load_definitions(root: str | Path, rule_names: frozenset[str] | None = None)
     files = _read_all(root, result.report)
     forms = {name: dict(f.data) for name, f in files.by_kind["form"].items()}
     contexts = {name: dict(f.data) for name, f in files.by_kind["context"].items()}
+    catalogues = {name: dict(f.data) for name, f in files.by_kind["catalogue"].items()}
     result.report.extend(_locate(i, files, root) for i in check_forms(forms))
+    result.report.extend(_locate(i, files, root) for i in check_catalogues(catalogues))
     result.report.extend(_check_archive(files, root))
     for key, loaded in files.by_kind["workflow"].items():
         wf = loaded.data
         used_forms = {s["form"]: forms[s["form"]] for s in wf["steps"].values()
                       if s.get("form") in forms}
         used_contexts = {n: contexts[n] for n in wf.get("context", []) if n in contexts}
-        bundle = Bundle(workflow=wf, forms=used_forms, contexts=used_contexts)
+        used_catalogues = {n: catalogues[n] for n in wf.get("catalogues", []) if n in catalogues}
+        bundle = Bundle(workflow=wf, forms=used_forms, contexts=used_contexts,
+                        catalogues=used_catalogues)
         compiled, issues = compile_bundle(bundle, rule_names, check_own_forms=False, known={
-            "forms": frozenset(forms), "contexts": frozenset(contexts)})
+            "forms": frozenset(forms), "contexts": frozenset(contexts),
+            "catalogues": frozenset(catalogues)}, choice_names=choice_names)
         result.report.extend(_locate(i, files, root, key) for i in issues)
-        if compiled is not None and not _broken_forms(result.report, used_forms, files, root):
+        if compiled is not None and not _broken_forms(result.report, used_forms, files, root) \
+                and not _broken(result.report, "catalogue", used_catalogues, files, root):
             result.workflows[key] = compiled
             result.bundles[key] = bundle
     return result
@@ -98,7 +108,12 @@ def _check_archive(files: _Files, root: Path) -> list[Problem]:
 
 
 def _broken_forms(report: Report, used: Mapping[str, Any], files: _Files, root: Path) -> bool:
-    paths = {_rel(files.by_kind["form"][name].source, root) for name in used}
+    return _broken(report, "form", used, files, root)
+
+
+def _broken(report: Report, kind: str, used: Mapping[str, Any], files: _Files,
+            root: Path) -> bool:
+    paths = {_rel(files.by_kind[kind][name].source, root) for name in used}
     return any(p.file in paths for p in report.problems)
 
 

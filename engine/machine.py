@@ -61,8 +61,11 @@ class Machines:
         """The same answer as :meth:`next_step`, by firing the event on the machine."""
         return _fire(self.steps, "next", current, values=values)
 
-    def move_status(self, status: str, event: str) -> str:
-        return _fire(self.status, event, status)
+    def move_status(self, status: str, event: str,
+                    values: Mapping[str, Any] | None = None) -> str:
+        """The status after ``event``. ``values`` (answers and host data) choose among the
+        conditional targets of ``submit``; without them, the unconditional one is taken."""
+        return _fire(self.status, event, status, values=values or {})
 
     def status_events(self, status: str) -> list[str]:
         return [name for name, ev in self.status.events.items() if status in ev.transitions]
@@ -105,7 +108,10 @@ def build_machines(steps: Mapping[str, Step], lifecycle: Lifecycle) -> Machines:
     states = [DRAFT, CANCELLED, *lifecycle.states]
     status_machine = Machine(model=None, states=states, initial=None, auto_transitions=False,
                              send_event=True)
-    status_machine.add_transition("submit", DRAFT, lifecycle.initial)
+    for target in lifecycle.entries:
+        guards: list[str | Callable[..., bool | None]] = (
+            [_guard(target.when)] if target.when is not None else [])
+        status_machine.add_transition("submit", DRAFT, target.to, conditions=guards)
     status_machine.add_transition("cancel", DRAFT, CANCELLED)
     for state in lifecycle.member_can_amend_in:
         status_machine.add_transition("amend", state, state)

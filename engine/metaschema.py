@@ -14,7 +14,7 @@ from jsonschema.exceptions import ValidationError
 
 from engine.errors import Message
 
-KINDS = ("workflow", "form", "context")
+KINDS = ("workflow", "form", "context", "catalogue")
 
 
 @cache
@@ -39,13 +39,13 @@ def meta_errors(kind: str, data: Any) -> Iterator[tuple[str, str, Message]]:
     """Yield (pointer, code, message) for each way ``data`` breaks the language's schema."""
     seen: set[tuple[str, str, str]] = set()
     for error in meta_validator(kind).iter_errors(data):
-        for pointer, code, message in _explain(error):
+        for pointer, code, message in explain(error):
             if (pointer, code, message.en) not in seen:  # "required" repeats per missing key
                 seen.add((pointer, code, message.en))
                 yield pointer, code, message
 
 
-def _explain(error: ValidationError) -> Iterator[tuple[str, str, Message]]:
+def explain(error: ValidationError) -> Iterator[tuple[str, str, Message]]:
     pointer = pointer_of(error.absolute_path)
     where = pointer or "/"
     v = error.validator

@@ -30,13 +30,21 @@ class ReviewSection:
 
 
 def review(wf: Workflow, data: Mapping[str, Mapping[str, Any]], steps: Sequence[str],
-           lang: str = "fr") -> list[ReviewSection]:
+           lang: str = "fr",
+           labels: Mapping[str, Mapping[str, Mapping[str, str]]] | None = None
+           ) -> list[ReviewSection]:
+    """``labels`` (``SubmissionState.labels``) give the words of the choices made in
+    dynamic-choice fields; without one, such a field shows its value as stored."""
     sections = []
     for name in steps:
         form = wf.form_of(name)
         if form is None or name not in data:
             continue
-        lines = tuple(_lines(form.fields, data[name], "", lang, ""))
+        chosen = (labels or {}).get(name, {})
+        fields = {k: {**f, "options": {str(data[name].get(k)): chosen[k]}}
+                  if f.get("choices") == "dynamic" and k in chosen else f
+                  for k, f in form.fields.items()}
+        lines = tuple(_lines(fields, data[name], "", lang, ""))
         sections.append(ReviewSection(name, wf.steps[name].title.text(lang), lines))
     return sections
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from engine.definitions import Requirement, Step, Workflow
+from engine.definitions import Requirement, Step, Text, Workflow
 from engine.errors import EngineError, FieldError, Message
 from engine.machine import CANCELLED, DRAFT, TransitionRefused
-from engine.state import Answers, SubmissionState
+from engine.state import Answers, Labels, SubmissionState
 from engine.validation import normalise, validate_step
-from rules import RuleInput, get_rule
+from rules import Choice, ChoiceInput, RuleInput, get_choice_list, get_rule
 
 
 @dataclass(frozen=True)
@@ -144,14 +144,77 @@ def _editable(wf: Workflow, state: SubmissionState) -> None:
                    "This procedure can no longer be changed.")
 
 
+def choices(wf: Workflow, state: SubmissionState, step_name: str,
+            context: Context) -> dict[str, list[Choice]]:
+    """The choices of each dynamic-choice field of a step, by field: its choice list run with its
+    parameters evaluated on the current answers and host data, and the workflow's catalogues."""
+    step = wf.steps[step_name]
+    values = values_of(state.data, context)
+    return {key: get_choice_list(source.name)(ChoiceInput(
+                params={p: e.evaluate(values) for p, e in source.params.items()},
+                context=context.values, catalogues=wf.catalogues, today=context.today))
+            for key, source in step.choices.items()}
+
+
+def shown(wf: Workflow, state: SubmissionState, step_name: str,
+          context: Context) -> list[tuple[Text, Any]]:
+    """What the step shows above its form (``shows``): each label with its value, evaluated on
+    the current answers and host data (a text, a number, a date text, a list of texts or None)."""
+    values = values_of(state.data, context)
+    return [(item.label, item.value.evaluate(values)) for item in wf.steps[step_name].shows]
+
+
+def _not_choices(wf: Workflow, state: SubmissionState, name: str, data: Any, context: Context,
+                 errors: list[FieldError]) -> list[FieldError]:
+    """``not_a_choice`` for each dynamic-choice value that is not one of the computed ones."""
+    form = wf.form_of(name)
+    if form is None or not wf.steps[name].choices or not isinstance(data, Mapping):
+        return []
+    found = []
+    wrong = {e.path for e in errors}
+    for key, offered in choices(wf, state, name, context).items():
+        value = data.get(key)
+        if value is None or f"/{key}" in wrong or any(c.value == value for c in offered):
+            continue
+        label = form.fields[key]["label"]
+        found.append(FieldError(f"/{key}", "not_a_choice", Message(
+            f"« {label['fr']} » : ce choix n'est pas possible.",
+            f"“{label['en']}”: this choice is not possible.")))
+    return found
+
+
+def labels_of(wf: Workflow, state: SubmissionState, name: str, data: Any,
+              context: Context) -> dict[str, dict[str, str]]:
+    """The ``fr``/``en`` labels of the choices ``data`` makes in the step's dynamic fields."""
+    if not wf.steps[name].choices or not isinstance(data, Mapping):
+        return {}
+    found = {}
+    for key, offered in choices(wf, state, name, context).items():
+        chosen = next((c for c in offered if c.value == data.get(key)), None)
+        if chosen is not None:
+            found[key] = {"fr": chosen.fr, "en": chosen.en}
+    return found
+
+
+def _kept_labels(labels: Labels, data: Answers, before: Answers) -> dict[str, Any]:
+    """The labels still right once ``data`` goes back to ``before`` (an amendment dropped): a
+    field whose value changed loses its label (the value is shown as is)."""
+    return {step: {f: lab for f, lab in fields.items()
+                   if step in before and step in data
+                   and before[step].get(f) == data[step].get(f)}
+            for step, fields in labels.items() if step in before}
+
+
 def check_step(wf: Workflow, state: SubmissionState, name: str, data: Any,
                context: Context) -> list[FieldError]:
-    """Every error in ``data`` for step ``name``: its form's schema, documents, then its rules."""
+    """Every error in ``data`` for step ``name``: its form's schema, the computed choices,
+    documents, then its rules."""
     step = wf.steps[name]
     form = wf.form_of(name)
     if form is None:
         return []
     errors = validate_step(form.validator, form.fields, data)
+    errors.extend(_not_choices(wf, state, name, data, context, errors))
     for doc in step.requires_opened:
         if doc not in state.opened:
             title = wf.documents[doc].title
@@ -192,7 +255,12 @@ def answer(wf: Workflow, state: SubmissionState, name: str, data: Any,
     else:
         following = after[0]
     reached = state.reached_review or wf.steps[following].review
-    return Outcome(state.evolve(data=answers, step=following, reached_review=reached),
+    labels = {k: v for k, v in state.labels.items() if k != name}
+    chosen = labels_of(wf, state, name, data, context)
+    if chosen:
+        labels[name] = chosen
+    return Outcome(state.evolve(data=answers, step=following, reached_review=reached,
+                                labels=labels),
                    "step_answered", (Effect("answered", {"step": name}),))
 
 
@@ -219,7 +287,9 @@ def open_document(wf: Workflow, state: SubmissionState, name: str) -> Outcome:
 
 def cancel(wf: Workflow, state: SubmissionState) -> Outcome:
     if state.editing:
-        return Outcome(state.evolve(editing=False, data=state.submitted or {}, step=None),
+        before = state.submitted or {}
+        return Outcome(state.evolve(editing=False, data=before, step=None,
+                                    labels=_kept_labels(state.labels, state.data, before)),
                        "amendment_cancelled")
     if state.status != DRAFT:
         raise _refused("not_cancellable", "Cette démarche ne peut plus être annulée.",
@@ -246,11 +316,12 @@ def submit(wf: Workflow, state: SubmissionState, context: Context) -> Outcome:
     if errors:
         raise StepInvalid(errors)
     snapshot = {name: state.data[name] for name in final if name in state.data}
+    labels = {k: v for k, v in state.labels.items() if k in snapshot}
     if state.editing:
-        new = state.evolve(editing=False, submitted=snapshot, data=snapshot)
+        new = state.evolve(editing=False, submitted=snapshot, data=snapshot, labels=labels)
         return Outcome(new, "amended", (Effect("receipt", {"amended": True}),))
-    status = wf.machines.move_status(state.status, "submit")
-    new = state.evolve(status=status, submitted=snapshot, data=snapshot)
+    status = wf.machines.move_status(state.status, "submit", values_of(snapshot, context))
+    new = state.evolve(status=status, submitted=snapshot, data=snapshot, labels=labels)
     return Outcome(new, "submitted", (Effect("receipt", {"amended": False}),))
 
 
@@ -271,8 +342,9 @@ def staff_transition(wf: Workflow, state: SubmissionState, name: str,
                      roles: frozenset[str], reason: str | None = None) -> Outcome:
     """Fire a lifecycle transition for staff holding ``roles``. A transition declared with
     ``reason: true`` needs a non-blank ``reason``. The outcome's ``changed`` effect says from
-    which state to which, with the reason; ``notify`` is added when the workflow announces the
-    new state to the member."""
+    which state to which, with the reason; ``produce`` follows when the transition ``produces``
+    something (its name and parameters, evaluated on the submitted answers); ``notify`` is added
+    when the workflow announces the new state to the member."""
     found = wf.lifecycle.transition(name)
     if found is None:
         raise _refused("unknown_transition", f"L'action « {name} » n'existe pas.",
@@ -293,9 +365,15 @@ def staff_transition(wf: Workflow, state: SubmissionState, name: str,
                        f"Give the reason for the action “{found.title.en}”.")
     new = state.evolve(status=status)
     if state.editing and status not in wf.lifecycle.member_can_amend_in:
-        new = new.evolve(editing=False, data=state.submitted or {}, step=None)
+        before = state.submitted or {}
+        new = new.evolve(editing=False, data=before, step=None,
+                         labels=_kept_labels(state.labels, state.data, before))
     effects = [Effect("changed", {"from": state.status, "to": status, "transition": name,
                                   "comment": reason})]
+    if found.produces is not None:
+        answers = {"answers": state.submitted if state.submitted is not None else state.data}
+        effects.append(Effect("produce", {"name": found.produces, "params": {
+            p: e.evaluate(answers) for p, e in found.produce_params.items()}}))
     if status in wf.lifecycle.notify:
         effects.append(Effect("notify", {"state": status, "comment": reason}))
     return Outcome(new, f"staff:{name}", tuple(effects))

@@ -13,6 +13,8 @@ from typing import Any
 STATE_FORMAT = 1
 
 Answers = Mapping[str, Mapping[str, Any]]
+Labels = Mapping[str, Mapping[str, Mapping[str, str]]]
+"""By step and field: the ``fr`` and ``en`` label of the choice made in a dynamic-choice field."""
 
 
 @dataclass(frozen=True)
@@ -30,18 +32,25 @@ class SubmissionState:
     """Documents the member has opened (e.g. the terms of use)."""
     submitted: Answers | None = None
     """What was last submitted: only the steps on the path, frozen."""
+    labels: Labels = field(default_factory=dict)
+    """The labels of the choices made in dynamic-choice fields, as they were offered."""
 
     def evolve(self, **changes: Any) -> SubmissionState:
         return replace(self, **changes)
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": STATE_FORMAT, "workflow": self.workflow, "version": self.version,
-                "step": self.step, "status": self.status,
-                "data": {k: dict(v) for k, v in self.data.items()},
-                "reached_review": self.reached_review, "editing": self.editing,
-                "opened": list(self.opened),
-                "submitted": None if self.submitted is None else
-                {k: dict(v) for k, v in self.submitted.items()}}
+        found: dict[str, Any] = {
+            "format": STATE_FORMAT, "workflow": self.workflow, "version": self.version,
+            "step": self.step, "status": self.status,
+            "data": {k: dict(v) for k, v in self.data.items()},
+            "reached_review": self.reached_review, "editing": self.editing,
+            "opened": list(self.opened),
+            "submitted": None if self.submitted is None else
+            {k: dict(v) for k, v in self.submitted.items()}}
+        if self.labels:  # absent when empty: states saved before labels existed look the same
+            found["labels"] = {step: {name: dict(label) for name, label in fields.items()}
+                               for step, fields in self.labels.items()}
+        return found
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> SubmissionState:
@@ -50,4 +59,5 @@ class SubmissionState:
         return cls(workflow=raw["workflow"], version=int(raw["version"]), step=raw["step"],
                    status=raw["status"], data=raw["data"],
                    reached_review=bool(raw["reached_review"]), editing=bool(raw["editing"]),
-                   opened=tuple(raw["opened"]), submitted=raw["submitted"])
+                   opened=tuple(raw["opened"]), submitted=raw["submitted"],
+                   labels=raw.get("labels") or {})

@@ -16,6 +16,7 @@ PLACEHOLDERS: Mapping[str, str] = {
     "receipt": "the submission's receipt number",
     "status": "the title of the state the submission entered",
     "comment": "the reason or comment staff gave with the action (empty when none)",
+    "date": "the date of the change (filled by the web layer)",
 }
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")

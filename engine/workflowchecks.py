@@ -1,7 +1,8 @@
 """Semantic checks of a workflow that its meta-schema cannot express.
 
-Unknown targets, forms, rules, documents, contexts and lifecycle states; unreachable steps; steps
-from which the review cannot be reached. Each yields ``(pointer, code, message)``.
+Unknown targets, forms, rules, documents, contexts, catalogues, choice lists and lifecycle states;
+dynamic-choice fields without a source; unreachable steps; steps from which the review cannot be
+reached. Each yields ``(pointer, code, message)``.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from engine.errors import Message
+from engine.formchecks import dynamic_fields
 from engine.templates import PLACEHOLDERS, placeholders
 
 Issue = tuple[str, str, Message]
@@ -27,14 +29,59 @@ def targets(step: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [dict(t) for t in nxt]
 
 
+def initial_targets(life: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The lifecycle's ``initial`` as a list of ``{to, when?}``, whatever form the YAML used."""
+    return targets({"next": life["initial"]})
+
+
 def check_workflow(wf: Mapping[str, Any], forms: Mapping[str, Any], contexts: Mapping[str, Any],
                    rule_names: frozenset[str],
-                   known: Mapping[str, frozenset[str]] | None = None) -> Iterator[Issue]:
-    """``known`` names every form and context of the tree, for the hints of the messages."""
+                   known: Mapping[str, frozenset[str]] | None = None,
+                   catalogues: Mapping[str, Any] | None = None,
+                   choice_names: frozenset[str] | None = None) -> Iterator[Issue]:
+    """``known`` names every form, context and catalogue of the tree, for the hints of the
+    messages. ``catalogues`` are those the workflow may use; ``choice_names`` the registered
+    choice lists (neither is checked when None)."""
     steps: Mapping[str, Any] = wf["steps"]
     yield from _check_references(wf, steps, forms, contexts, rule_names, known or {})
+    if catalogues is not None:
+        for i, name in enumerate(wf.get("catalogues", [])):
+            if name not in catalogues:
+                yield f"/catalogues/{i}", "unknown_catalogue", _unknown(
+                    "Le catalogue", "Catalogue", name, (known or {}).get("catalogues",
+                                                                         catalogues))
+    yield from _check_choices(steps, forms, choice_names)
     yield from _check_graph(wf, steps)
-    yield from _check_lifecycle(wf["lifecycle"])
+    yield from _check_lifecycle(wf["lifecycle"], wf.get("documents", {}))
+
+
+def _check_choices(steps: Mapping[str, Any], forms: Mapping[str, Any],
+                   choice_names: frozenset[str] | None) -> Iterator[Issue]:
+    """Each ``choices: dynamic`` field of a step's form gets a registered choice list."""
+    for name, step in steps.items():
+        form = forms.get(step.get("form", ""))
+        dynamic = dynamic_fields(form["fields"]) if form else []
+        supplied: Mapping[str, Any] = step.get("choices", {})
+        for field in dynamic:
+            if field not in supplied:
+                yield f"/steps/{name}", "missing_choices", Message(
+                    f"Le champ « {field} » du formulaire « {step['form']} » a des choix calculés"
+                    f" (« choices: dynamic ») : indiquez sous « choices » de l'étape « {name} »"
+                    " la liste de choix qui les donne.",
+                    f"Field “{field}” of form “{step['form']}” has computed choices (“choices:"
+                    f" dynamic”): say under “choices” of step “{name}” which choice list gives"
+                    " them.")
+        for field, source in supplied.items():
+            if form is not None and field not in dynamic:
+                listed = ", ".join(dynamic) or "—"
+                yield f"/steps/{name}/choices/{field}", "not_dynamic_field", Message(
+                    f"« {field} » n'est pas un champ à choix calculés (« choices: dynamic ») du"
+                    f" formulaire « {step['form']} ». Champs possibles : {listed}.",
+                    f"“{field}” is not a field with computed choices (“choices: dynamic”) of"
+                    f" form “{step['form']}”. Possible fields: {listed}.")
+            if choice_names is not None and source["from"] not in choice_names:
+                yield f"/steps/{name}/choices/{field}/from", "unknown_choice_list", _unknown(
+                    "La liste de choix", "Choice list", source["from"], choice_names)
 
 
 def _unknown(kind_fr: str, kind_en: str, name: str, known: Any) -> Message:
@@ -140,7 +187,7 @@ def _reach(start: str, edges: Mapping[str, list[str]]) -> set[str]:
     return seen
 
 
-def _check_lifecycle(life: Mapping[str, Any]) -> Iterator[Issue]:
+def _check_lifecycle(life: Mapping[str, Any], documents: Mapping[str, Any]) -> Iterator[Issue]:
     states = life["states"]
     for name in states:
         if name in RESERVED_STATES:
@@ -151,9 +198,21 @@ def _check_lifecycle(life: Mapping[str, Any]) -> Iterator[Issue]:
     for name, spec in states.items():
         yield from _check_templates(f"/lifecycle/states/{name}/notify",
                                     spec.get("notify") if "title" in spec else None)
-    if life["initial"] not in states:
-        yield "/lifecycle/initial", "unknown_state", _unknown("L'état", "State", life["initial"],
-                                                             states)
+        for i, doc in enumerate(spec.get("offers", []) if "title" in spec else []):
+            if doc not in documents:
+                yield f"/lifecycle/states/{name}/offers/{i}", "unknown_document", _unknown(
+                    "Le document", "Document", doc, documents)
+    listed = isinstance(life["initial"], list)
+    for i, target in enumerate(initial_targets(life)):
+        if target["to"] not in states:
+            yield "/lifecycle/initial" + (f"/{i}/to" if listed else ""), "unknown_state", \
+                _unknown("L'état", "State", target["to"], states)
+    if listed and "when" in life["initial"][-1]:
+        yield "/lifecycle/initial", "initial_without_default", Message(
+            "La dernière cible de « initial » a une condition : ajoutez une cible sans « when »"
+            " pour le cas où aucune condition n'est vraie.",
+            "The last target of “initial” has a condition: add a target without “when” for when"
+            " no condition holds.")
     for i, name in enumerate(life.get("member_can_amend_in", [])):
         if name not in states:
             yield f"/lifecycle/member_can_amend_in/{i}", "unknown_state", _unknown(

@@ -7,6 +7,9 @@ the errors a member must correct. The engine decides what to do with them.
 A rule is registered under a stable snake_case name with the `rule` decorator; the
 workflow loader resolves names through `get_rule`, and the definition checker lists
 what exists with `rule_names`. Importing `rules` registers every rule module.
+
+Choice lists (`rules.choices`: `choice_list`, `get_choice_list`, `choice_list_names`) work the
+same way for the fields whose choices are computed when the member fills in a step.
 """
 
 from __future__ import annotations
@@ -18,11 +21,17 @@ from datetime import date
 from typing import Any
 
 __all__ = [
+    "Choice",
+    "ChoiceInput",
+    "ChoiceList",
     "Rule",
     "RuleError",
     "RuleInput",
     "RuleRegistry",
     "age_on",
+    "choice_list",
+    "choice_list_names",
+    "get_choice_list",
     "get_rule",
     "months_in_period",
     "registry",
@@ -110,6 +119,14 @@ def rule_names() -> frozenset[str]:
 
 
 # Imported last: the rule modules use the decorator defined above.
-from rules import children, months  # noqa: E402, F401
+from rules import certificates, children, months  # noqa: E402, F401
 from rules.children import age_on  # noqa: E402
+from rules.choices import (  # noqa: E402
+    Choice,
+    ChoiceInput,
+    ChoiceList,
+    choice_list,
+    choice_list_names,
+    get_choice_list,
+)
 from rules.months import months_in_period  # noqa: E402

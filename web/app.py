@@ -17,6 +17,7 @@ from web.db.session import make_engine, make_sessions
 from web.errors import register_error_handlers
 from web.i18n import init_babel
 from web.passwords import Passwords
+from web.producers import registered
 from web.services import Services
 from web.settings import Settings
 
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         upgrade(engine)
     catalog = Catalog.from_dir(str(settings.definitions_dir))
     catalog.check_providers(PROVIDERS)
+    catalog.check_producers(registered())
     clock = Clock(settings.frozen_today)
     sessions = make_sessions(engine)
     with sessions.begin() as session:

@@ -46,6 +46,20 @@ class Catalog:
             raise CatalogError("no context provider for " + ", ".join(
                 f"{name!r} (used by {wid})" for wid, name in missing))
 
+    def check_producers(self, producers: Iterable[str]) -> None:
+        """Every staff transition that ``produces`` something names a producer registered in
+        :mod:`web.producers`, in every version on disk."""
+        known = set(producers)
+        unknown = sorted({(wf.id, version, t.name, t.produces)
+                          for (_, version), wf in self._compiled.items()
+                          for t in wf.lifecycle.transitions
+                          if t.produces is not None and t.produces not in known})
+        if unknown:
+            raise CatalogError("unknown producer: " + "; ".join(
+                f"{wid} version {version}, transition {name!r} produces {what!r}"
+                for wid, version, name, what in unknown)
+                + f" (known producers: {', '.join(sorted(known)) or 'none'})")
+
     def current(self, workflow: str) -> Workflow | None:
         return self._current.get(workflow)
 

@@ -139,8 +139,8 @@ def register_cli(app: Flask) -> None:
     @app.cli.group("letters")
     def letters() -> None:
         """Letters for the post: those carrying a password (initial access codes, forgotten
-        password without a confirmed e-mail address) and the notifications of members who
-        receive post."""
+        password without a confirmed e-mail address), the notifications of members who
+        receive post, and the certificates the fund issued."""
 
     @letters.command("issue")
     @click.argument("identifier")
@@ -219,7 +219,8 @@ def register_cli(app: Flask) -> None:
     @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
     def letters_print(out: Path, lang: str, force: bool) -> None:
         """Print every pending letter into one PDF, each starting a new page (a password letter
-        with a new password, a notification as it was queued); they are marked printed."""
+        with a new password, a notification or a certificate as it was queued); they are marked
+        printed."""
         from web.accounts.letters import LetterRefused, print_pending
         from web.accounts.policy import policy
 
@@ -240,7 +241,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--force", is_flag=True, help="Overwrite the file if it exists.")
     def letters_reprint(letter_id: str, out: Path, lang: str, force: bool) -> None:
         """Print the letter LETTER_ID again: a password letter with a new password (the earlier
-        one stops working), a notification with the same text."""
+        one stops working), a notification or a certificate with the same text."""
         from web.accounts.letters import LetterRefused, reprint
         from web.accounts.policy import policy
 

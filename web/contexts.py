@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from web.db.models import Account, Campaign, CampaignRecipient, Person
+from web.accounts.letters import address_lines
+from web.db.models import Account, Campaign, CampaignRecipient, Household, Person
 
 
 @dataclass(frozen=True)
@@ -82,3 +83,44 @@ def household(session: Session, asker: Asker, workflow: str, today: date) -> dic
             "declarant_name": f"{person.first_name} {person.last_name}",
             "spouse_name": f"{spouse.first_name} {spouse.last_name}" if spouse else None,
             "children": sum(1 for m in members if m.household_role == "child")}
+
+
+PEOPLE_ORDER = {"member": 0, "spouse": 1, "child": 2}
+
+
+@provider("member")
+def member(session: Session, asker: Asker, workflow: str, today: date) -> dict[str, Any]:
+    """The member's insurance population, the household's postal address (as letters print
+    it), whether documents are awaited, and the people whose data the member may see: the
+    member first, then their spouse (for a spouse's account: the declarant), then the children,
+    eldest first. A child's account, or a person without a household, sees only themself."""
+    return member_data(session, asker.person)
+
+
+def member_data(session: Session, person: Person | None) -> dict[str, Any]:
+    """The ``member`` context of ``person`` (plain data, see contexts/member.yaml); also what
+    the personal data pages read (``people`` is who they may show)."""
+
+
+    if person is None:
+        return {"population": None, "postal_address": [], "awaiting_documents": False,
+                "people": []}
+    people = [{"id": person.id, "role": "member",
+               "name": f"{person.first_name} {person.last_name}"}]
+    address: list[str] = []
+    if person.household_id is not None:
+        found = session.get(Household, person.household_id)
+        address = list(address_lines(found.address)) if found is not None else []
+        if person.household_role in ("declarant", "spouse"):
+            partner = "spouse" if person.household_role == "declarant" else "declarant"
+            others = session.execute(
+                select(Person.id, Person.household_role, Person.first_name, Person.last_name)
+                .where(Person.household_id == person.household_id, Person.id != person.id,
+                       Person.household_role.in_((partner, "child")))
+                .order_by(Person.birth_date, Person.id)).all()
+            people += [{"id": other.id,
+                        "role": "spouse" if other.household_role == partner else "child",
+                        "name": f"{other.first_name} {other.last_name}"} for other in others]
+            people.sort(key=lambda p: PEOPLE_ORDER[p["role"]])  # stable: children by age
+    return {"population": person.population, "postal_address": address,
+            "awaiting_documents": bool(person.awaiting_documents), "people": people}

@@ -27,6 +27,8 @@ from engine.templates import fill
 from web.accounts.mail_options import mail_options
 from web.db.models import Account, Letter, Notification, Submission
 from web.mail.outbox import enqueue
+from web.pdf.letter import format_day
+from web.pdf.receipt import MONACO
 
 LANGUAGES = ("fr", "en")
 NOTIFICATION_LETTER = "notification"
@@ -50,7 +52,8 @@ def notify(session: Session, wf: Workflow, row: Submission, owner: Account, stat
     content = {}
     for lang in LANGUAGES:
         values = {"procedure": wf.title.text(lang), "receipt": row.receipt_number or "",
-                  "status": wf.lifecycle.states[state].text(lang), "comment": comment}
+                  "status": wf.lifecycle.states[state].text(lang), "comment": comment,
+                  "date": format_day(now.astimezone(MONACO).date(), lang)}
         content[lang] = {"subject": _one_line(fill(template.subject.text(lang), values)),
                          "body": fill(template.body.text(lang), values).strip() + "\n"}
     channel = channel_for(session, owner)

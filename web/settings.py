@@ -76,6 +76,9 @@ class Settings:
     """``none``, ``starttls`` (upgrade a plain connection) or ``ssl`` (TLS from the start)."""
     mail_from: str = "Caisses Sociales de Monaco <no-reply@caisses-sociales.mc>"
     """The From header of every message; its domain also names the Message-IDs."""
+    registration_email: str = "immatriculation@caisses-sociales.mc"
+    """The Registration Department's (Service Immatriculation) address: the "write to" link of
+    the personal data pages (ref 002), the service that manages civil status and addresses."""
     mail_timeout_seconds: int = 30
     """Network timeout of one SMTP connection."""
     mail_max_attempts: int = 8
@@ -126,6 +129,10 @@ class Settings:
                                 f"not {self.mail_security!r}")
         if self.mail_backend == "smtp" and not self.mail_host:
             raise SettingsError("MAIL_BACKEND=smtp needs MAIL_HOST")
+        if "@" not in self.registration_email.strip("@") or any(
+                c in self.registration_email for c in " \t\r\n?&<>\"'"):
+            raise SettingsError("REGISTRATION_EMAIL must be one e-mail address, not "
+                                f"{self.registration_email!r}")
         if self.mail_max_attempts < 1:
             raise SettingsError("MAIL_MAX_ATTEMPTS must be at least 1")
         if not 1 <= self.staff_session_idle_minutes <= 30:

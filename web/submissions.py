@@ -1,8 +1,9 @@
 """Submissions as the service runs them: load, ask the engine, store the outcome.
 
 The engine decides; this module keeps its decisions. Every change writes the new state, one event
-per change in the append-only log and the effects (a numbered receipt) in the caller's
-transaction; the caller commits. Another member's submission is indistinguishable from a missing
+per change in the append-only log and the effects (a numbered receipt, what a staff transition
+produces: :mod:`web.producers`, the member's notification) in the caller's transaction; the
+caller commits. Another member's submission is indistinguishable from a missing
 one.
 """
 
@@ -33,6 +34,7 @@ from web.db.models import (
 )
 from web.errors import NOT_FOUND, STALE, ApiProblem
 from web.notifications import notify
+from web.producers import ProduceInput, produce
 
 Action = Callable[[Workflow, SubmissionState, Context], Outcome]
 
@@ -192,6 +194,10 @@ class Submissions:
         for effect in outcome.effects:
             if effect.kind == "receipt":
                 self._receipt(wf, row, owner, outcome.state, bool(effect.data.get("amended")))
+            elif effect.kind == "produce":  # before notify: a refusal tells no one
+                produce(self.session, effect.data["name"], ProduceInput(
+                    wf, row, owner, effect.data.get("params") or {}, actor.account.id,
+                    self.clock.now()))
             elif effect.kind == "notify":
                 notify(self.session, wf, row, owner, effect.data["state"],
                        effect.data.get("comment", ""), self.clock.now())
@@ -219,7 +225,8 @@ class Submissions:
             "person": _person_line(self.session, owner),
             "sections": {lang: [{"title": s.title, "lines": [[ln.label, ln.value]
                                                               for ln in s.lines]}
-                                for s in review(wf, state.submitted or {}, steps, lang)]
+                                for s in review(wf, state.submitted or {}, steps, lang,
+                                                  state.labels)]
                          for lang in ("fr", "en")}}
         self.session.add(Document(submission_id=row.id, kind="receipt", created_at=now,
                                   content=content))

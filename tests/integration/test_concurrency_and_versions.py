@@ -70,7 +70,7 @@ def test_a_stale_revision_is_refused(app):
 @pytest.fixture
 def definitions_copy(tmp_path: Path) -> Path:
     root = tmp_path / "defs"
-    for folder in ("workflows", "forms", "contexts"):
+    for folder in ("workflows", "forms", "contexts", "catalogues"):
         shutil.copytree(ROOT / folder, root / folder)
     return root
 

@@ -363,3 +363,87 @@ def test_yaml_and_json_give_the_same_data(tmp_path):
     assert dict(load_registry_file(path)) == dict(document)
     assert document.position("/persons/0/registration") is not None
     assert load_registry_file(path).position("/persons/0/registration") is None
+
+
+# --- the persons' civil status, population and awaited documents (migration 0007) -----------
+
+
+def test_the_demo_persons_have_their_civil_status_and_population(sessions, passwords):
+    run_import(sessions, load_registry_file(DEMO), passwords)
+    with sessions() as s:
+        people = {p.id: p for p in s.scalars(select(Person))}
+    alain, claire, paul = people["P-0001"], people["P-0002"], people["P-0006"]
+    assert (alain.sex, alain.birth_place, alain.nationality, alain.marital_status,
+            alain.population, alain.awaiting_documents) == (
+        "M", "Monaco", "monégasque", "married", "employee", False)
+    assert (claire.population, claire.marital_status) == ("spouse", "married")
+    assert (people["P-0005"].population, people["P-0005"].marital_status) == (
+        "self_employed", "single")
+    assert (paul.population, paul.marital_status, paul.awaiting_documents) == (
+        "retiree", "widowed", True)
+    assert people["P-0007"].population == "employee"
+    assert {people[c].population for c in ("P-0003", "P-0004")} == {None}  # the children
+    assert all(p.sex in ("F", "M") and p.birth_place and p.nationality for p in people.values())
+
+
+def test_a_changed_civil_status_is_updated_and_a_left_out_one_is_emptied(sessions, passwords):
+    data = json.loads(json.dumps(dict(load_registry_file(DEMO))))
+    run_import(sessions, data, passwords)
+    paul = next(p for p in data["persons"] if p["id"] == "P-0006")
+    paul["awaiting_documents"] = False  # the documents came
+    del paul["nationality"]  # the registry no longer knows it
+
+    summary = run_import(sessions, data, passwords)
+
+    assert (summary.persons.updated, summary.persons.unchanged) == (1, 6)
+    with sessions() as s:
+        row = s.get(Person, "P-0006")
+        assert row is not None and (row.awaiting_documents, row.nationality) == (False, None)
+    again = run_import(sessions, data, passwords)
+    assert (again.created, again.updated) == (0, 0)
+
+
+def test_a_person_without_the_new_fields_is_imported_with_none_and_false(sessions, passwords):
+    run_import(sessions, {"persons": [{"id": "P-1", "registration": "1234",
+                                       "birth_date": "1980-01-02", "first_name": "Ana",
+                                       "last_name": "Lopez"}]}, passwords)
+    with sessions() as s:
+        row = s.get(Person, "P-1")
+    assert row is not None
+    assert (row.sex, row.birth_place, row.nationality, row.marital_status, row.population,
+            row.awaiting_documents) == (None, None, None, None, None, False)
+
+
+def test_bad_civil_status_values_are_refused_with_a_clear_message(sessions, passwords):
+    data = {"persons": [{"id": "P-1", "registration": "1234", "birth_date": "1980-01-02",
+                         "first_name": "Ana", "last_name": "Lopez", "sex": "X",
+                         "marital_status": "engaged", "population": "student",
+                         "awaiting_documents": "yes", "birth_place": "",
+                         "nationality": "n" * 81}]}
+
+    with pytest.raises(RegistryError) as caught, sessions.begin() as s:
+        import_registry(s, data, passwords)
+
+    problems = {p.pointer: p for p in caught.value.problems}
+    assert {(p.code, pointer) for pointer, p in problems.items()} == {
+        ("invalid_value", "/persons/0/sex"), ("invalid_value", "/persons/0/marital_status"),
+        ("invalid_value", "/persons/0/population"),
+        ("wrong_type", "/persons/0/awaiting_documents"),
+        ("too_short", "/persons/0/birth_place"), ("too_long", "/persons/0/nationality")}
+    marital = problems["/persons/0/marital_status"].message
+    assert "engaged" in marital.en and '"single", "married", "civil_partnership"' in marital.en
+    assert "engaged" in marital.fr and "Valeurs possibles" in marital.fr
+    assert '"employee", "self_employed", "retiree", "spouse", "other"' in \
+        problems["/persons/0/population"].message.en
+    assert row_counts(sessions)["persons"] == 0
+
+
+def test_the_schema_allows_exactly_the_models_values():
+    from web.db.models import MARITAL_STATUSES, POPULATIONS, SEXES
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "web" / "registry"
+                         / "schema.json").read_text(encoding="utf-8"))
+    person = schema["$defs"]["person"]["properties"]
+    assert tuple(person["sex"]["enum"]) == SEXES
+    assert tuple(person["marital_status"]["enum"]) == MARITAL_STATUSES
+    assert tuple(person["population"]["enum"]) == POPULATIONS

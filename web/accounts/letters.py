@@ -7,7 +7,11 @@
   :func:`web.notifications.notify`): a member who receives post is told that a submission
   moved. The letter holds the subject and body in both languages; the one asked for is printed,
   addressed to where the member lives when it is printed. Nothing secret is made for it, so a
-  reprint gives the same text, dated the day the notification was made.
+  reprint gives the same text, dated the day the notification was made;
+* the certificates (:data:`CERTIFICATE_LETTER`, queued by :mod:`web.certificates`): an
+  attestation the fund issued from its data (a :class:`~web.db.models.Certificate`), printed as
+  issued (its period and verification code), addressed like a notification; a reprint is the
+  same certificate.
 
 A password letter is queued without a password. The password is made when the letter is printed
 (:func:`print_pending`, :func:`reprint`): a new random one that meets the password policy, of
@@ -20,9 +24,10 @@ cannot write the PDF, it rolls back: the former passwords keep working and every
 pending, none is lost).
 
 A password letter without a postal address is left pending (no password changes for a letter
-that cannot be sent). A notification letter without one is printed all the same, with the name
-and an "address missing" mark for the mail room, and named in :attr:`PrintRun.unaddressed`: the
-member must be told, and the mail room can find the address better than a queue can wait.
+that cannot be sent). A notification letter (or a certificate) without one is printed all the
+same, with the name and an "address missing" mark for the mail room, and named in
+:attr:`PrintRun.unaddressed`: the member must be told, and the mail room can find the address
+better than a queue can wait.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,15 +45,23 @@ from sqlalchemy.orm import Session
 from web.accounts.links import PASSWORD_RESET
 from web.accounts.policy import PasswordPolicy, PersonalData
 from web.accounts.service import personal_data, postal_address
-from web.db.models import Account, Letter
+from web.db.models import Account, Certificate, Letter
 from web.notifications import NOTIFICATION_LETTER
 from web.passwords import Passwords
-from web.pdf.letter import AnyLetter, NoticeLetter, PostalLetter, render_letters_pdf
+from web.pdf.letter import (
+    CERTIFICATE_KIND,
+    AnyLetter,
+    CertificateLetter,
+    NoticeLetter,
+    PostalLetter,
+    render_letters_pdf,
+)
 from web.security_log import security_event
 from web.tokens import revoke_all
 
 __all__ = [
     "ALPHABET",
+    "CERTIFICATE_LETTER",
     "INITIAL_PASSWORD",
     "NOTIFICATION_LETTER",
     "PASSWORD_LETTERS",
@@ -71,7 +84,9 @@ __all__ = [
 INITIAL_PASSWORD = "initial_password"  # noqa: S105 - a letter kind
 PASSWORD_LETTERS = (INITIAL_PASSWORD, PASSWORD_RESET)
 """The kinds of letter that carry a password made at print time."""
-PRINTED_KINDS = (*PASSWORD_LETTERS, NOTIFICATION_LETTER)
+CERTIFICATE_LETTER = CERTIFICATE_KIND
+"""The kind of the letter that carries a certificate (``web.certificates``)."""
+PRINTED_KINDS = (*PASSWORD_LETTERS, NOTIFICATION_LETTER, CERTIFICATE_LETTER)
 """The kinds of letter :func:`print_pending` prints."""
 
 LOWER = "abcdefghijkmnpqrstuvwxyz"  # no l, no o
@@ -204,6 +219,29 @@ def _issue_password(session: Session, passwords: Passwords, policy: PasswordPoli
 
 # --- printing ----------------------------------------------------------------------------------
 
+def _certificate_letter(session: Session, letter: Letter, account: Account,
+                        lang: str) -> CertificateLetter:
+    """The certificate as issued (its content and dates), in ``lang``, to the account's postal
+    address as it is now, dated the day it was issued (a reprint reads the same)."""
+    certificate = session.get(Certificate, str((letter.content or {}).get("certificate_id")))
+    if certificate is None:
+        raise LetterRefused(f"letter {letter.id}: its certificate is gone")
+    content: Mapping[str, Any] = certificate.content or {}
+    title = (content.get("title") or {}).get(lang) or certificate.document
+    who = content.get("beneficiary") or {}
+    if certificate.valid_from is None or certificate.valid_to is None:
+        raise LetterRefused(f"letter {letter.id}: its certificate has no period")
+    recipient = postal_address(session, account)
+    return CertificateLetter(
+        lang=lang, name=str(recipient["name"] or account.identifier),
+        address=address_lines(recipient["address"]), title=str(title),
+        beneficiary=str(who.get("name") or ""), registration=str(who.get("registration") or ""),
+        birth_date=date.fromisoformat(str(who.get("birth_date"))),
+        valid_from=certificate.valid_from, valid_to=certificate.valid_to,
+        issued_on=certificate.issued_at.astimezone(MONACO).date(),
+        verification_code=certificate.verification_code, reference=letter.id)
+
+
 def address_lines(address: object) -> tuple[str, ...]:
     """The postal lines of a household address (``lines``, ``postcode``, ``city``,
     ``country``): the street lines, then ``98000 MONACO``, then the country unless Monaco."""
@@ -255,6 +293,8 @@ def _print(session: Session, passwords: Passwords, policy: PasswordPolicy, now: 
         page: AnyLetter
         if letter.kind == NOTIFICATION_LETTER:  # nothing secret: no password is made
             page = _notice_letter(session, letter, account, lang)
+        elif letter.kind == CERTIFICATE_LETTER:  # printed as issued
+            page = _certificate_letter(session, letter, account, lang)
         else:
             if account.id not in issued:  # two letters of one account in one run: one password
                 issued[account.id] = _issue_password(session, passwords, policy, account, now)

@@ -110,7 +110,8 @@ def document() -> dict[str, Any]:
         "/api/v1/submissions/{submission_id}": {"get": _op(
             "One submission", {**_ok("Submission"), **_problems(401, 404)}, params=sid)},
         "/api/v1/submissions/{submission_id}/steps/{step}": {
-            "get": _op("A step: schema, UI hints, data", {"200": {"description": "ok"},
+            "get": _op("A step: schema, UI hints, what it shows, the choices of its"
+                       " dynamic-choice fields, data", {"200": {"description": "ok"},
                                                           **_problems(404)}, params=step),
             "put": _op("Answer a step", {**_ok("Submission"), **_problems(400, 404, 409, 422)},
                        any_step, params=step)},
@@ -132,6 +133,10 @@ def document() -> dict[str, Any]:
         "Open a document (records that it was read)", {"200": {"description": "ok"},
                                                         **_problems(404)},
         params=["submission_id", "name"])}
+    paths["/api/v1/submissions/{submission_id}/documents/{name}.pdf"] = {"get": _op(
+        "A document the submission's state offers (its `offers`), as PDF", {
+            "200": {"description": "PDF", "content": {"application/pdf": {}}},
+            **_problems(404)}, params=["submission_id", "name"])}
     return {
         "openapi": "3.1.0",
         "info": {"title": "Caisses Sociales — services en ligne", "version": "1"},

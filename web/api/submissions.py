@@ -13,8 +13,10 @@ from engine import runtime as engine
 from web.api.common import actor, authenticated, db, json_body, submissions
 from web.api.serialize import step_json, submission_json
 from web.audience import audience
+from web.db.models import Account
 from web.errors import NOT_FOUND, STALE, ApiProblem
 from web.i18n import current_language
+from web.pdf.document import render_document_pdf
 from web.receipts import receipt_download
 from web.submissions import Action
 
@@ -50,7 +52,10 @@ def get_step(submission_id: str, step: str) -> dict[str, Any]:
     wf = service.definition(row)
     if step not in wf.steps:
         raise ApiProblem(404, "not_found", NOT_FOUND)
-    return step_json(wf, SubmissionState.from_json(row.state), step, current_language())
+    owner = service.session.get(Account, row.owner_id)
+    assert owner is not None  # a foreign key
+    return step_json(wf, SubmissionState.from_json(row.state), step, current_language(),
+                     service.context(wf, owner))
 
 
 def _revision(body: Any) -> int | None:
@@ -148,3 +153,22 @@ def receipt_pdf(submission_id: str) -> Response:
     service = submissions()
     row = service.load(actor(), submission_id)
     return receipt_download(service, row, current_language())
+
+
+@bp.get("/submissions/<submission_id>/documents/<name>.pdf")
+@audience("member")
+@authenticated
+def offered_document_pdf(submission_id: str, name: str) -> Response:
+    """A document the submission's current state ``offers`` (``offers`` in the submission), as
+    a PDF in the request's language."""
+    service, lang = submissions(), current_language()
+    row = service.load(actor(), submission_id)
+    wf = service.definition(row)
+    if row.owner_id != actor().account.id or name not in wf.lifecycle.offers.get(row.status, ()):
+        raise ApiProblem(404, "not_found", NOT_FOUND)
+    found = wf.documents[name]
+    pdf = render_document_pdf(found.title.text(lang), found.body.text(lang),
+                              wf.title.text(lang), lang)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}.pdf"',
+        "Cache-Control": "no-store"})

@@ -24,13 +24,14 @@ from engine import ActionRefused, Message, SubmissionState, Workflow, review
 from engine import runtime as engine
 from web.audience import audience
 from web.backoffice import bp
-from web.backoffice.history import history
 from web.backoffice.signin import staff, staff_required
 from web.current import db, submissions
 from web.db.models import Account, Person, Submission
 from web.errors import STALE, ApiProblem
+from web.history import history
 from web.i18n import current_language
 from web.labels import status_label
+from web.producers import ProduceRefused
 from web.receipts import receipt_download
 from web.security_log import security_event
 from web.submissions import Actor, Submissions
@@ -72,6 +73,13 @@ def fire(submission_id: str) -> Response | tuple[str, int]:
     except StaleDataError:
         db().rollback()
         return _stale(service, me, submission_id, comment)
+    except ProduceRefused as refused:  # what the transition produces cannot be made: no change
+        db().rollback()
+        security_event("staff_action_refused", account_id=me.account.id,
+                       submission_id=submission_id, transition=name[:63], reason=refused.code)
+        row = service.load(me, submission_id)
+        return _page(service, me, row, error=refused.message.text(lang),
+                     comment=comment), refused.status
     except ApiProblem as problem:
         db().rollback()
         if problem.code == "stale_revision":
@@ -118,7 +126,7 @@ def _page(service: Submissions, me: Actor, row: Submission, error: str | None = 
     return render_template(
         "backoffice/case.html", row=row, wf=wf, wf_title=wf.title.text(lang),
         status_label=status_label(wf, row.status, lang), owner=_owner(row),
-        sections=review(wf, answers, list(answers), lang),
+        sections=review(wf, answers, list(answers), lang, state.labels),
         history=history(service.session, wf, row.id, lang),
         actions=_actions(wf, row.status, me, lang), error=error, comment=comment,
         editing=state.editing, lang=lang)

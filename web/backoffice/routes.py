@@ -1,3 +1,3 @@
 """Imports every module of the back office that registers routes on ``bp``."""
 
-from web.backoffice import auth, cases, metrics_page, queues  # noqa: F401
+from web.backoffice import auth, cases, certificates, metrics_page, queues  # noqa: F401

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -55,6 +56,13 @@ class Base(DeclarativeBase):
     pass
 
 
+SEXES = ("F", "M")
+MARITAL_STATUSES = ("single", "married", "civil_partnership", "divorced", "separated", "widowed")
+POPULATIONS = ("employee", "self_employed", "retiree", "spouse", "other")
+"""The values of the persons' registry columns; the registry import (``registry/schema.json``)
+accepts no other (the columns are plain strings: a new value needs no migration)."""
+
+
 class Household(Base):
     __tablename__ = "households"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -71,6 +79,18 @@ class Person(Base):
     household_id: Mapped[str | None] = mapped_column(ForeignKey("households.id"))
     household_role: Mapped[str] = mapped_column(String(20), default="declarant")
     """declarant, spouse or child"""
+    sex: Mapped[str | None] = mapped_column(String(1))
+    """``F`` or ``M`` (:data:`SEXES`), unknown when null."""
+    birth_place: Mapped[str | None] = mapped_column(String(80))
+    nationality: Mapped[str | None] = mapped_column(String(80))
+    marital_status: Mapped[str | None] = mapped_column(String(20))
+    """One of :data:`MARITAL_STATUSES` (the family situation), unknown when null."""
+    population: Mapped[str | None] = mapped_column(String(20))
+    """The person's insurance population, one of :data:`POPULATIONS`, unknown when null."""
+    awaiting_documents: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                     server_default=false())
+    """The fund awaits documents for this person's file: the personal data page says so (ref 002
+    "Messages d'anomalie")."""
 
 
 # the staff queue's name search (web/backoffice/queue.py): lower(last_name) LIKE 'prefix%'
@@ -340,6 +360,24 @@ class Notification(Base):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class Certificate(Base):
+    """A certificate issued to a member for a beneficiary (the member, spouse or a child) from
+    a certificate request: what was issued, for when, and the code that lets anyone holding the
+    paper check it is genuine. ``content`` keeps the certificate as issued."""
+
+    __tablename__ = "certificates"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    verification_code: Mapped[str] = mapped_column(String(20), unique=True)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"))
+    """The beneficiary."""
+    document: Mapped[str] = mapped_column(String(63))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    content: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+
 class IdempotencyKey(Base):
     __tablename__ = "idempotency_keys"
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
@@ -369,6 +407,6 @@ class Document(Base):
     __table_args__ = (UniqueConstraint("submission_id", "kind", "created_at"),)
 
 
-__all__ = ["Account", "ApiToken", "Base", "Campaign", "CampaignRecipient", "Counter", "Document",
-           "Household", "IdempotencyKey", "InsurerEmail", "MailOptions", "Person", "Submission",
-           "SubmissionEvent", "WorkflowVersion"]
+__all__ = ["Account", "ApiToken", "Base", "Campaign", "CampaignRecipient", "Certificate", "Counter",
+           "Document", "Household", "IdempotencyKey", "InsurerEmail", "MailOptions", "Person",
+           "Submission", "SubmissionEvent", "WorkflowVersion"]

@@ -1,11 +1,12 @@
-"""Postal letters: the password letters (initial access codes, forgotten password) and the
-notification letters (a member's submission moved, told by post).
+"""Postal letters: the password letters (initial access codes, forgotten password), the
+notification letters (a member's submission moved, told by post) and the certificates (an
+attestation the fund issues from its data, with its verification code).
 
-Independent of Flask and of the database: the caller builds :class:`PostalLetter` (password)
-and :class:`NoticeLetter` (notification) objects and gets one PDF from
-:func:`render_letters_pdf`, each letter starting a new page (a long notification flows onto
-more pages). The clear password lives only in its object (never shown by ``repr``) and in the
-PDF bytes; a notification carries nothing secret.
+Independent of Flask and of the database: the caller builds :class:`PostalLetter` (password),
+:class:`NoticeLetter` (notification) and :class:`CertificateLetter` (certificate) objects and
+gets one PDF from :func:`render_letters_pdf`, each letter starting a new page (a long
+notification flows onto more pages). The clear password lives only in its object (never shown
+by ``repr``) and in the PDF bytes; a notification or a certificate carries nothing secret.
 
 A letter whose address is empty still prints, with the name and a visible "address missing"
 mark in the window for the mail room (the caller decides whether such a letter may print: the
@@ -30,13 +31,16 @@ from typing import ClassVar, TypeAlias
 from web.pdf.receipt import FUND_NAME, LANGUAGES, TEMPLATES, html_to_pdf
 
 __all__ = [
+    "CERTIFICATE_KIND",
     "FUND_RETURN_ADDRESS",
     "LETTER_KINDS",
     "NOTICE_KIND",
     "ONLINE_SERVICES",
     "AnyLetter",
+    "CertificateLetter",
     "NoticeLetter",
     "PostalLetter",
+    "format_day",
     "format_letter_date",
     "render_letters_html",
     "render_letters_pdf",
@@ -49,6 +53,8 @@ LETTER_KINDS = ("initial_password", "password_reset")
 """The kinds of :class:`PostalLetter`: the letters that carry a password."""
 NOTICE_KIND = "notification"
 """The kind of :class:`NoticeLetter` (``web.notifications.NOTIFICATION_LETTER``)."""
+CERTIFICATE_KIND = "certificate"
+"""The kind of :class:`CertificateLetter` (``web.certificates.CERTIFICATE_LETTER``)."""
 
 _FR_MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
@@ -105,7 +111,21 @@ _TEXTS: dict[str, dict[str, str]] = {
             "Nous vous prions d’agréer, Madame, Monsieur, l’expression de nos salutations "
             "distinguées."),
         "document_notification": "Courriers de notification",
+        "document_certificate": "Attestations",
         "document_mixed": "Courriers",
+        "certificate_intro": "Les Caisses Sociales de Monaco attestent que la personne désignée"
+                             " ci-dessous a droit aux prestations médicales pour la période"
+                             " indiquée.",
+        "beneficiary": "Bénéficiaire",
+        "registration": "Numéro d’immatriculation",
+        "birth_date": "Date de naissance",
+        "period": "Période de droits",
+        "period_value": "du {start} au {end}",
+        "issued_on": "Délivrée le",
+        "verification_code": "Code de vérification",
+        "verification_note": (
+            "L’authenticité de cette attestation peut être vérifiée auprès des Caisses Sociales "
+            "de Monaco à l’aide de ce code de vérification."),
         "address_missing": "ADRESSE MANQUANTE",
         "address_missing_note": "Service courrier : compléter l’adresse avant l’envoi.",
     },
@@ -149,7 +169,20 @@ _TEXTS: dict[str, dict[str, str]] = {
         "not_you": "If you did not ask for it, contact the Caisses Sociales de Monaco.",
         "closing": "Yours faithfully,",
         "document_notification": "Notification letters",
+        "document_certificate": "Certificates",
         "document_mixed": "Letters",
+        "certificate_intro": "The Caisses Sociales de Monaco certify that the person named below"
+                             " is entitled to medical benefits for the period stated.",
+        "beneficiary": "Beneficiary",
+        "registration": "Registration number",
+        "birth_date": "Date of birth",
+        "period": "Period of entitlement",
+        "period_value": "from {start} to {end}",
+        "issued_on": "Issued on",
+        "verification_code": "Verification code",
+        "verification_note": (
+            "This certificate can be checked with the Caisses Sociales de Monaco using this "
+            "verification code."),
         "address_missing": "ADDRESS MISSING",
         "address_missing_note": "Mail room: complete the address before posting.",
     },
@@ -220,7 +253,41 @@ class NoticeLetter:
         return tuple(found)
 
 
-AnyLetter: TypeAlias = PostalLetter | NoticeLetter
+@dataclass(frozen=True)
+class CertificateLetter:
+    """One certificate (an attestation of entitlement): who it goes to, where, and what it
+    attests. Nothing secret: the verification code only lets someone check the paper."""
+
+    lang: str  # "fr" or "en"
+    name: str  # the member it is sent to
+    address: tuple[str, ...]  # the postal lines under the name; () prints "address missing"
+    title: str  # the document's title, e.g. "Attestation de droit aux prestations médicales"
+    beneficiary: str  # the person it is about
+    registration: str  # the beneficiary's registration number
+    birth_date: dt.date
+    valid_from: dt.date
+    valid_to: dt.date
+    issued_on: dt.date  # the date of the letter, in Monaco
+    verification_code: str  # e.g. "K7QM-3PXD-9TRA"
+    reference: str = ""  # the letter's id, to find it again (reprint)
+
+    kind: ClassVar[str] = CERTIFICATE_KIND
+
+    def __post_init__(self) -> None:
+        if self.lang not in LANGUAGES:
+            raise ValueError(f"unsupported letter language {self.lang!r}; expected one of "
+                             f"{LANGUAGES}")
+        if not isinstance(self.address, tuple):
+            raise TypeError("CertificateLetter.address must be a tuple of lines")
+        if not self.title.strip() or not self.verification_code:
+            raise ValueError("a certificate needs a title and a verification code")
+
+    @property
+    def date(self) -> dt.date:
+        return self.issued_on
+
+
+AnyLetter: TypeAlias = PostalLetter | NoticeLetter | CertificateLetter
 """What one PDF may hold, in any order."""
 
 
@@ -234,6 +301,15 @@ def format_letter_date(day: dt.date, lang: str) -> str:
     raise ValueError(f"unsupported language {lang!r}")
 
 
+def format_day(day: dt.date, lang: str) -> str:
+    """``1er décembre 2026`` (fr) or ``1 December 2026`` (en)."""
+    if lang == "fr":
+        return f"{'1er' if day.day == 1 else day.day} {_FR_MONTHS[day.month - 1]} {day.year}"
+    if lang == "en":
+        return f"{day.day} {_EN_MONTHS[day.month - 1]} {day.year}"
+    raise ValueError(f"unsupported language {lang!r}")
+
+
 _ENV = TEMPLATES
 
 
@@ -241,11 +317,19 @@ def _view(letter: AnyLetter) -> dict[str, object]:
     texts = _TEXTS[letter.lang]
     common = {"letter": letter, "t": texts, "date": format_letter_date(letter.date, letter.lang)}
     if isinstance(letter, NoticeLetter):
-        return {**common, "notice": True, "title": letter.subject,
+        return {**common, "notice": True, "certificate": False, "title": letter.subject,
                 "paragraphs": letter.paragraphs}
+    if isinstance(letter, CertificateLetter):
+        lang = letter.lang
+        return {**common, "notice": False, "certificate": True, "title": letter.title,
+                "birth_date": format_day(letter.birth_date, lang),
+                "issued_on": format_day(letter.issued_on, lang),
+                "period": texts["period_value"].format(start=format_day(letter.valid_from, lang),
+                                                       end=format_day(letter.valid_to, lang))}
     return {
         **common,
         "notice": False,
+        "certificate": False,
         "title": texts[f"title_{letter.kind}"],
         "intro": texts[f"intro_{letter.kind}"],
         "step_login": texts["step_login"].format(site=ONLINE_SERVICES),
@@ -254,9 +338,11 @@ def _view(letter: AnyLetter) -> dict[str, object]:
 
 def _document(letters: Sequence[AnyLetter]) -> str:
     """The PDF's title names what the batch holds (never a password)."""
-    notices = sum(isinstance(letter, NoticeLetter) for letter in letters)
-    key = ("document" if not notices else "document_notification"
-           if notices == len(letters) else "document_mixed")
+    kinds = {letter.kind if isinstance(letter, NoticeLetter | CertificateLetter) else "password"
+             for letter in letters}
+    key = ("document_mixed" if len(kinds) > 1 else {
+        "password": "document", NOTICE_KIND: "document_notification",
+        CERTIFICATE_KIND: "document_certificate"}[kinds.pop()])
     return _TEXTS[letters[0].lang][key]
 
 

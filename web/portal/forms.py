@@ -16,8 +16,10 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, FieldList, FormField
 from wtforms import Form as WTForm
+from wtforms.fields.choices import SelectChoice
 
 from engine import FieldError, Form, Workflow
+from rules import Choice
 from web.i18n import LANGUAGES
 from web.portal.fields import FIELD_TYPES, MISSING, Spec, widget_of
 
@@ -118,6 +120,26 @@ def make_form(form: Form, lang: str, formdata: MultiDict[str, Any] | None = None
     if formdata is not None:
         return cls(formdata=formdata)
     return cls(data=shown_answers(answers, form.fields, form.schema))
+
+
+def set_choices(bound: StepForm, offered: Mapping[str, Sequence[Choice]], lang: str) -> list[str]:
+    """Give this page's dynamic-choice fields (``choices: dynamic``) the choices the engine
+    computed for this member now; the names of those left with none (nothing to choose)."""
+    empty = []
+    for name, found in offered.items():
+        field_ = bound[name]
+        options = [SelectChoice(c.value, c.en if lang == "en" else c.fr) for c in found]
+        if field_.type == "SelectField":
+            options = [SelectChoice("", "Choose…" if lang == "en" else "Choisissez…"), *options]
+        field_.choices = options
+        if not found:
+            empty.append(name)
+    return empty
+
+
+def present_label(fields: Mapping[str, Any], name: str, lang: str) -> str:
+    label = fields.get(name, {}).get("label")
+    return str(label[lang]) if isinstance(label, Mapping) else name
 
 
 # -- adding and removing elements of a repeating group (no JavaScript needed) ---------------------

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
+from flask import Response as FlaskResponse
 from flask import redirect, render_template, url_for
 from flask_babel import format_datetime
 from werkzeug.wrappers import Response
@@ -13,9 +15,11 @@ from web.audience import audience
 from web.current import db, services, submissions
 from web.db.models import Notification
 from web.errors import NOT_FOUND, ApiProblem
+from web.history import member_history
 from web.i18n import current_language
 from web.labels import status_label
 from web.notifications import for_account
+from web.pdf.document import render_document_pdf
 from web.portal import bp
 from web.portal.signin import member_required
 from web.portal.steps import owned, step_url
@@ -53,7 +57,7 @@ def submission(submission_id: str) -> Response | str:
     if row.status == "cancelled":
         raise ApiProblem(404, "not_found", NOT_FOUND)
     answers = state.submitted or {}
-    sections = review(wf, answers, list(answers), lang)
+    sections = review(wf, answers, list(answers), lang, state.labels)
     closed = row.status in wf.lifecycle.states and "amend" not in actions
     notice = wf.lifecycle.notices.get(row.status)
     messages = [note for note in for_account(service.session, row.owner_id)
@@ -63,8 +67,14 @@ def submission(submission_id: str) -> Response | str:
         "portal/submission.html", row=row, wf_title=wf.title.text(lang), sections=sections,
         status_label=status_label(wf, row.status, lang), can_amend="amend" in actions,
         notice=notice.text(lang) if notice else None, messages=messages, lang=lang,
+        history=member_history(service.session, wf, row.id, lang),
         confirmation=wf.message("submitted", SUBMITTED).text(lang)
-        if row.status == wf.lifecycle.initial else None,
+        if row.status in wf.lifecycle.initial_states else None,
+        offers=[(doc, wf.documents[doc].title.text(lang))
+                for doc in wf.lifecycle.offers.get(row.status, ())],
+        another=wf.messages["another"].text(lang)
+        if "another" in wf.messages and wf.one_per is None else None,
+        start_key=secrets.token_urlsafe(16),
         closed_message=wf.message("not_amendable", NOT_AMENDABLE).text(lang) if closed else None)
 
 
@@ -106,3 +116,22 @@ def document(submission_id: str, name: str) -> str:
                            title=found.title.text(lang),
                            paragraphs=[p for p in found.body.text(lang).split("\n") if p.strip()],
                            back=back)
+
+
+@bp.get("/submissions/<submission_id>/documents/<name>.pdf")
+@audience("member")
+@member_required
+def offered_document(submission_id: str, name: str) -> FlaskResponse:
+    """A document the submission's current state ``offers`` (e.g. the change-of-address form),
+    as a PDF; any other document, or in any other state, is not found."""
+    service, lang = submissions(), current_language()
+    row = owned(service, submission_id)
+    wf = service.definition(row)
+    if name not in wf.lifecycle.offers.get(row.status, ()):
+        raise ApiProblem(404, "not_found", NOT_FOUND)
+    found = wf.documents[name]
+    pdf = render_document_pdf(found.title.text(lang), found.body.text(lang),
+                              wf.title.text(lang), lang)
+    return FlaskResponse(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}.pdf"',
+        "Cache-Control": "no-store"})

@@ -35,7 +35,15 @@ from web.db.models import Submission
 from web.errors import NOT_FOUND, ApiProblem
 from web.i18n import current_language
 from web.portal import bp
-from web.portal.forms import PlacedErrors, change_list, make_form, place_errors, read_answers
+from web.portal.forms import (
+    PlacedErrors,
+    change_list,
+    make_form,
+    place_errors,
+    present_label,
+    read_answers,
+    set_choices,
+)
 from web.portal.layout import present
 from web.portal.signin import actor, member_required
 from web.submissions import Action, Submissions
@@ -195,7 +203,10 @@ def _step_page(service: Submissions, row: Submission, wf: Workflow, state: Submi
                name: str, bound: Any, errors: PlacedErrors, focus: str | None = None) -> str:
     lang = current_language()
     form = wf.form_of(name)
+    context = service.context(wf, actor().account)  # the owner: owned() checked it
+    empty = set_choices(bound, engine.choices(wf, state, name, context), lang) if form else []
     fields = present(bound, form.fields, form.schema, lang, errors, focus) if form else []
+    shows = [(label.text(lang), value) for label, value in engine.shown(wf, state, name, context)]
     documents = {doc: wf.documents[doc].title.text(lang) for doc in wf.documents}
     from_review = state.reached_review and name != state.step
     path = service.current_path(row)
@@ -203,7 +214,9 @@ def _step_page(service: Submissions, row: Submission, wf: Workflow, state: Submi
         "portal/step.html", wf_title=wf.title.text(lang), row=row, state=state,
         step_name=name, title=wf.steps[name].title.text(lang),
         help=form.help.text(lang) if form and form.help else "", fields=fields,
-        errors=errors, documents=documents, progress=_progress(service, row, wf, state, name),
+        shows=shows, empty_choices=[present_label(form.fields, f, lang) for f in empty]
+        if form else [], errors=errors, documents=documents,
+        progress=_progress(service, row, wf, state, name),
         from_review=from_review, review_step=wf.review_step,
         can_go_back=not from_review and path and path[0] != name)
 
@@ -214,7 +227,7 @@ def _review_page(service: Submissions, row: Submission, wf: Workflow, state: Sub
                  errors: Sequence[FieldError] = ()) -> str:
     lang = current_language()
     path = service.current_path(row)
-    sections = review(wf, state.data, path, lang)
+    sections = review(wf, state.data, path, lang, state.labels)
     problems = []
     for error in errors:  # at submit, paths start with the step: /income_declarant/total_months
         name = error.path.split("/")[1] if error.path.count("/") >= 1 else ""

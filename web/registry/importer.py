@@ -1,6 +1,8 @@
 """Importing registry data the fund already holds (DESIGN "Runtime"): households with their
-address, persons, campaigns and their recipients, and ready accounts (password and e-mail) of
-members, staff and employers (subscriber number, security question).
+address, persons (with their civil status, insurance population and whether documents are
+awaited: a field left out of the file is emptied, as the file is the registry's word),
+campaigns and their recipients, and ready accounts (password and e-mail) of members, staff and
+employers (subscriber number, security question).
 
 :func:`import_registry` checks first (:func:`~web.registry.checks.check_registry` against this
 database) and writes nothing when a problem is found. Then it upserts by id (households, persons,
@@ -136,7 +138,11 @@ def _import_persons(session: Session, persons: list[dict[str, Any]], counts: Cou
             session, Person, rows.get(p["id"]), counts, id=p["id"],
             registration=p["registration"], birth_date=date.fromisoformat(p["birth_date"]),
             first_name=p["first_name"], last_name=p["last_name"],
-            household_id=p.get("household"), household_role=p.get("role", "declarant"))
+            household_id=p.get("household"), household_role=p.get("role", "declarant"),
+            sex=p.get("sex"), birth_place=p.get("birth_place"),
+            nationality=p.get("nationality"), marital_status=p.get("marital_status"),
+            population=p.get("population"),
+            awaiting_documents=p.get("awaiting_documents", False))
     return rows
 
 

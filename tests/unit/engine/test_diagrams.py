@@ -219,9 +219,11 @@ def test_cli_prints_one_bare_diagram(part: str, first: str, wf: Workflow,
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["nope"], "démarche inconnue : nope (connues : resource_declaration v2 ;"),
+    (["nope"], "démarche inconnue : nope (connues : certificate_request v1,"
+     " resource_declaration v2 ;"),
     (["resource_declaration", "--version", "9", "--lang", "en"],
-     "unknown workflow: resource_declaration v9 (known: resource_declaration v2;"),
+     "unknown workflow: resource_declaration v9 (known: certificate_request v1,"
+     " resource_declaration v2;"),
 ])
 def test_cli_unknown_workflow_is_exit_1(argv: list[str], message: str,
                                         capsys: pytest.CaptureFixture[str]) -> None:

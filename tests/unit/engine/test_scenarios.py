@@ -50,7 +50,7 @@ def definitions() -> LoadResult:
 
 def test_the_shipped_scenarios_are_found() -> None:
     assert len(SHIPPED) >= 5
-    assert all(p.parent.name == "resource_declaration" for p in SHIPPED)
+    assert {p.parent.name for p in SHIPPED} == {"certificate_request", "resource_declaration"}
 
 
 @pytest.mark.parametrize("file", SHIPPED, ids=[p.name for p in SHIPPED])
@@ -99,8 +99,8 @@ WRONG = [
                  ["8: Unknown key “dta”: the possible keys are answer, data, expect_errors, "
                   "expect_refused."], id="unknown-move-key"),
     pytest.param(HEAD.replace("resource_declaration", "resource") + "steps: []\n",
-                 ["1: Unknown workflow “resource”: the loaded workflows are resource_declaration"
-                  " v2."], id="unknown-workflow"),
+                 ["1: Unknown workflow “resource”: the loaded workflows are certificate_request v1,"
+                  " resource_declaration v2."], id="unknown-workflow"),
     pytest.param(HEAD + "expect:\n  colour: red\n",
                  ["7: Unknown key “colour”: the possible keys are unavailable, path, step, status,"
                   " summary, events."], id="unknown-expectation"),

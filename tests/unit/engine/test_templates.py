@@ -23,4 +23,4 @@ def test_a_placeholder_value_is_not_filled_again() -> None:
 
 def test_placeholders_are_listed_in_order() -> None:
     assert list(placeholders("{a} text {receipt}{}")) == ["a", "receipt", ""]
-    assert set(PLACEHOLDERS) == {"procedure", "receipt", "status", "comment"}
+    assert set(PLACEHOLDERS) == {"procedure", "receipt", "status", "comment", "date"}

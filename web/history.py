@@ -1,9 +1,10 @@
-"""A submission's history as staff read it: its audit entries in words.
+"""A submission's history in words: its audit entries, as staff read them and as its member does.
 
 Each entry of the audit trail (:mod:`web.audit`) becomes a line: when, who (the member, or the
 staff member's name), what happened (the member's own actions in fixed words, staff actions by
 the title of their transition in the submission's definition), from which state to which, and
-the comment. Nothing here names a workflow.
+the comment. The member's view (:func:`member_history`) starts at the submission and never names
+a staff member. Nothing here names a workflow.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class Line:
     """``"In review → Rejected"`` for a change of state, else None."""
     comment: str | None
     staff: bool
+    kind: str = ""
+    """The audit entry's event name (``submitted``, ``staff:reject``...)."""
 
 
 def history(session: Session, wf: Workflow, submission_id: str, lang: str) -> list[Line]:
@@ -61,7 +64,8 @@ def history(session: Session, wf: Workflow, submission_id: str, lang: str) -> li
                      f"{status_label(wf, detail['to'], lang)}")
         lines.append(Line(seq=event.seq, at=event.at, who=_who(kind, name, identifier, lang),
                           what=_what(wf, event.event, lang), moved=moved,
-                          comment=detail.get("comment"), staff=event.actor_kind == "staff"))
+                          comment=detail.get("comment"), staff=event.actor_kind == "staff",
+                          kind=event.event))
     return lines
 
 
@@ -78,3 +82,20 @@ def _what(wf: Workflow, event: str, lang: str) -> str:
         return found.title.text(lang) if found else event
     known = EVENTS.get(event)
     return known.text(lang) if known else event
+
+
+FUND = Message("Les Caisses Sociales de Monaco", "The Caisses Sociales de Monaco")
+_MEMBER_EVENTS = frozenset({"submitted", "amended", "cancelled"})
+
+
+def member_history(session: Session, wf: Workflow, submission_id: str, lang: str) -> list[Line]:
+    """What the member may read of the trail: sending, changes sent, and each change of status
+    (by "the fund", never by a staff member's name), with the reason staff gave."""
+    lines = []
+    for line in history(session, wf, submission_id, lang):
+        if line.staff:
+            lines.append(Line(seq=line.seq, at=line.at, who=FUND.text(lang), what=line.what,
+                              moved=line.moved, comment=line.comment, staff=True))
+        elif line.kind in _MEMBER_EVENTS:
+            lines.append(line)
+    return lines
