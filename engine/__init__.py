@@ -6,7 +6,7 @@ machines) and runs submissions as pure functions from state to state. See engine
 
 from engine.bundle import Bundle
 from engine.compiler import compile_bundle, condition_env
-from engine.definitions import ChoiceSource, Form, Shown, Step, Text, Workflow
+from engine.definitions import ChoiceSource, Form, HostCheck, Shown, Step, Text, Workflow
 from engine.errors import EngineError, ExpressionError, FieldError, Message, YamlError
 from engine.loading import LoadResult, load_definitions
 from engine.report import Problem, Report
@@ -19,6 +19,7 @@ from engine.runtime import (
     Outcome,
     StepInvalid,
     choices,
+    host_check_failed,
     member_actions,
     path,
     planned_path,
@@ -30,9 +31,9 @@ from engine.state import SubmissionState
 
 __all__ = [
     "ActionRefused", "Bundle", "ChoiceSource", "Context", "Effect", "EngineError",
-    "ExpressionError", "FieldError", "Form", "LoadResult", "Message", "NotAvailable", "Outcome",
-    "Problem", "Report", "ReviewLine", "ReviewSection", "Shown", "Step", "StepInvalid",
-    "SubmissionState", "Text", "Workflow", "YamlError", "choices", "compile_bundle",
-    "condition_env", "load_definitions", "member_actions", "path", "planned_path", "review",
-    "scope_of", "shown", "unavailable",
+    "ExpressionError", "FieldError", "Form", "HostCheck", "LoadResult", "Message",
+    "NotAvailable", "Outcome", "Problem", "Report", "ReviewLine", "ReviewSection", "Shown",
+    "Step", "StepInvalid", "SubmissionState", "Text", "Workflow", "YamlError", "choices",
+    "compile_bundle", "condition_env", "host_check_failed", "load_definitions",
+    "member_actions", "path", "planned_path", "review", "scope_of", "shown", "unavailable",
 ]

@@ -15,6 +15,7 @@ from engine.definitions import (
     ChoiceSource,
     Document,
     Form,
+    HostCheck,
     Lifecycle,
     MessageTemplate,
     Requirement,
@@ -203,7 +204,10 @@ def _build(bundle: Bundle, conditions: Mapping[str, Expression]) -> Workflow:
                                for field, source in raw.get("choices", {}).items()}),
                            shows=tuple(Shown(_text(s["label"]),
                                              conditions[f"/steps/{name}/shows/{i}/value"])
-                                       for i, s in enumerate(raw.get("shows", []))))
+                                       for i, s in enumerate(raw.get("shows", []))),
+                           checks=tuple(HostCheck(c["name"], MappingProxyType({
+                               code: _text(text) for code, text in c["messages"].items()}))
+                               for c in raw.get("checks", [])))
     lifecycle = _lifecycle(wf["lifecycle"], conditions)
     return Workflow(
         id=wf["workflow"], version=int(wf["version"]), title=_text(wf["title"]),

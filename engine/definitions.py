@@ -49,6 +49,15 @@ class Shown:
 
 
 @dataclass(frozen=True)
+class HostCheck:
+    """A check the web layer runs on a step's answers before keeping them (``checks:`` in the
+    step): its registered name and the message of each code it may return."""
+
+    name: str
+    messages: Mapping[str, Text] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Step:
     name: str
     title: Text
@@ -61,6 +70,9 @@ class Step:
     choices: Mapping[str, ChoiceSource] = field(default_factory=dict)
     """The source of each dynamic-choice field of the step's form, by field name."""
     shows: tuple[Shown, ...] = ()
+    checks: tuple[HostCheck, ...] = ()
+    """The host checks of the step's answers (an ``answer`` and a ``submit`` carry them in a
+    ``host_check`` effect; the web layer runs them before storing)."""
 
 
 @dataclass(frozen=True)

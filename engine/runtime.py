@@ -261,7 +261,8 @@ def answer(wf: Workflow, state: SubmissionState, name: str, data: Any,
         labels[name] = chosen
     return Outcome(state.evolve(data=answers, step=following, reached_review=reached,
                                 labels=labels),
-                   "step_answered", (Effect("answered", {"step": name}),))
+                   "step_answered", (Effect("answered", {"step": name}),
+                                     *_host_checks(wf, (name,), answers)))
 
 
 def back(wf: Workflow, state: SubmissionState, context: Context) -> Outcome:
@@ -319,10 +320,34 @@ def submit(wf: Workflow, state: SubmissionState, context: Context) -> Outcome:
     labels = {k: v for k, v in state.labels.items() if k in snapshot}
     if state.editing:
         new = state.evolve(editing=False, submitted=snapshot, data=snapshot, labels=labels)
-        return Outcome(new, "amended", (Effect("receipt", {"amended": True}),))
+        return Outcome(new, "amended", (*_host_checks(wf, final, snapshot),
+                                        Effect("receipt", {"amended": True})))
     status = wf.machines.move_status(state.status, "submit", values_of(snapshot, context))
     new = state.evolve(status=status, submitted=snapshot, data=snapshot, labels=labels)
-    return Outcome(new, "submitted", (Effect("receipt", {"amended": False}),))
+    return Outcome(new, "submitted", (*_host_checks(wf, final, snapshot),
+                                      Effect("receipt", {"amended": False})))
+
+
+def _host_checks(wf: Workflow, names: tuple[str, ...] | list[str],
+                 answers: Answers) -> tuple[Effect, ...]:
+    """One ``host_check`` effect per step (of ``names``) that declares ``checks``: the web layer
+    runs them on the step's answers before keeping anything (first in the effects)."""
+    return tuple(Effect("host_check", {"step": name,
+                                       "checks": [c.name for c in wf.steps[name].checks],
+                                       "data": answers.get(name, {})})
+                 for name in names if wf.steps[name].checks)
+
+
+def host_check_failed(wf: Workflow, step: str, check: str, code: str,
+                      submitting: bool = False) -> StepInvalid:
+    """The refusal of a step whose host check answered ``code``: the step's own message for it
+    (checked at load by the web layer), at the step (``/<step>`` when submitting)."""
+    found = next((c for c in wf.steps[step].checks if c.name == check), None)
+    message = found.messages.get(code) if found else None
+    if message is None:
+        message = Message("Votre demande ne peut pas être acceptée.",
+                          "Your request cannot be accepted.")
+    return StepInvalid([FieldError(f"/{step}" if submitting else "", code, message)])
 
 
 def amend(wf: Workflow, state: SubmissionState) -> Outcome:

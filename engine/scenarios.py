@@ -9,7 +9,9 @@ Its format is documented for analysts in ``docs/scenarios.md``. Contract:
 * a move that fails an expectation stops the scenario (later moves would run on a wrong state);
   the final ``expect`` checks are all reported at once;
 * an exception that is not an :class:`~engine.errors.EngineError` is a bug of the engine or of a
-  rule, raised as :class:`ScenarioCrash` with the file and line of the move (exit 2 in the CLI).
+  rule, raised as :class:`ScenarioCrash` with the file and line of the move (exit 2 in the CLI);
+* given a :class:`~engine.coverage.Coverage`, the run records in it the branches it goes through
+  (``engine.coverage``); the moves themselves are the runtime's, unchanged.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from engine.coverage import Coverage
 from engine.definitions import Workflow
 from engine.errors import EngineError, Message, YamlError
 from engine.loading import LoadResult
@@ -136,10 +139,11 @@ def find_scenarios(root: str | Path) -> list[Path]:
     return sorted((Path(root) / FOLDER).rglob("*.yaml"))
 
 
-def run_scenario(file: str | Path, definitions: LoadResult) -> ScenarioResult:
+def run_scenario(file: str | Path, definitions: LoadResult,
+                 coverage: Coverage | None = None) -> ScenarioResult:
     """Run one scenario file against loaded definitions; see the module docstring."""
     began = time.perf_counter()
-    run = _Run(str(file))
+    run = _Run(str(file), coverage)
     try:
         run.load()
         run.play(definitions)
@@ -160,8 +164,9 @@ def _listing(names: Sequence[str]) -> str:
 class _Run:
     """One scenario being read and played; ``failures`` collects what went wrong."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, coverage: Coverage | None = None) -> None:
         self.file = file
+        self.coverage = coverage
         self.failures: list[Failure] = []
         self.loaded = Loaded({}, {}, file)
         self.events: list[str] = []
@@ -233,6 +238,8 @@ class _Run:
         for index, item in enumerate(moves):  # a malformed move is reported before anything runs
             pointer = f"/steps/{index}"
             self.expected_errors(pointer, self.parse_move(pointer, item)[2].get("expect_errors"))
+        if self.coverage is not None:
+            self.coverage.started(wf, ctx)
         try:
             outcome = start(wf, ctx)
         except ActionRefused as error:
@@ -243,6 +250,8 @@ class _Run:
                             reason_en=error.message.en) from None
         self.events.append(outcome.event)
         state = outcome.state
+        if self.coverage is not None:
+            self.coverage.moved(wf, state.data, ctx)
         for index, item in enumerate(moves):
             state = self.move(wf, ctx, state, f"/steps/{index}", item)
         self.check(wf, ctx, state, expect)
@@ -287,7 +296,19 @@ class _Run:
             raise self.stop(f"{pointer}/expect_refused", "refusal_expected", move=label,
                             expected=expected_refusal)
         self.events.append(outcome.event)
+        if self.coverage is not None:
+            self.record(self.coverage, wf, ctx, kind, name, outcome)
         return outcome.state
+
+    @staticmethod
+    def record(coverage: Coverage, wf: Workflow, ctx: Context, kind: str, name: str,
+               outcome: Outcome) -> None:
+        """The branches a successful move went through (see engine.coverage)."""
+        if kind == "staff":
+            coverage.fired(wf, name)
+        elif outcome.event == "submitted":
+            coverage.submitted(wf, outcome.state.submitted or {}, ctx)
+        coverage.moved(wf, outcome.state.data, ctx)
 
     def parse_move(self, pointer: str, item: Any) -> tuple[str, str, dict[str, Any]]:
         allowed = _listing(list(_MOVES))

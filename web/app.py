@@ -15,6 +15,7 @@ from web.contexts import PROVIDERS
 from web.db.migrate import is_current, upgrade
 from web.db.session import make_engine, make_sessions
 from web.errors import register_error_handlers
+from web.host_checks import registered as registered_checks
 from web.i18n import init_babel
 from web.passwords import Passwords
 from web.producers import registered
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     catalog = Catalog.from_dir(str(settings.definitions_dir))
     catalog.check_providers(PROVIDERS)
     catalog.check_producers(registered())
+    catalog.check_host_checks({name: check.codes for name, check in registered_checks().items()})
     clock = Clock(settings.frozen_today)
     sessions = make_sessions(engine)
     with sessions.begin() as session:
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     _register_headers(app, production)
     init_babel(app)
 
+    from web.analyst import bp as analyst_bp
     from web.api import bp as api_bp
     from web.backoffice import bp as backoffice_bp
     from web.cli import register_cli
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(backoffice_bp)
+    app.register_blueprint(analyst_bp)
     from web.mail.mailbox import register_mailbox  # /dev/mailbox: local backend, not production
     register_mailbox(app, settings)
     prepare_forms(catalog.all_current())

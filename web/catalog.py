@@ -9,7 +9,7 @@ without bumping its version is refused at start, since running submissions would
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -59,6 +59,21 @@ class Catalog:
                 f"{wid} version {version}, transition {name!r} produces {what!r}"
                 for wid, version, name, what in unknown)
                 + f" (known producers: {', '.join(sorted(known)) or 'none'})")
+
+    def check_host_checks(self, checks: Mapping[str, Iterable[str]]) -> None:
+        """Every step's ``checks`` names a host check registered in :mod:`web.host_checks`
+        (name → the codes it may answer), with a message for each of its codes, in every
+        version on disk."""
+        problems = sorted({f"{wf.id} version {version}, step {step.name!r}: " + (
+            f"unknown host check {check.name!r}" if check.name not in checks else
+            f"host check {check.name!r} has no message for "
+            + ", ".join(sorted(set(checks[check.name]) - set(check.messages))))
+            for (_, version), wf in self._compiled.items() for step in wf.steps.values()
+            for check in step.checks
+            if check.name not in checks or set(checks[check.name]) - set(check.messages)})
+        if problems:
+            raise CatalogError("host checks: " + "; ".join(problems)
+                               + f" (known checks: {', '.join(sorted(checks)) or 'none'})")
 
     def current(self, workflow: str) -> Workflow | None:
         return self._current.get(workflow)

@@ -112,7 +112,8 @@ def _beneficiary(session: Session, given: ProduceInput) -> Person:
     the member may ask for (themself, their spouse, their children)."""
     person_id = str(given.params.get("beneficiary") or "")
     person = session.get(Person, person_id) if person_id else None
-    owner = session.get(Person, given.owner.person_id) if given.owner.person_id else None
+    owner = session.get(Person, given.owner.person_id) \
+        if given.owner is not None and given.owner.person_id else None
     allowed = {p["id"] for p in member_data(session, owner)["people"]}
     if person is None or person.id not in allowed:
         raise ProduceRefused(NO_BENEFICIARY, status=409)
@@ -127,6 +128,7 @@ def issue_certificate(session: Session, given: ProduceInput) -> None:
     if entry.get("generated") != RIGHTS_ATTESTATION:
         return  # prepared and posted by the service itself
     person = _beneficiary(session, given)
+    assert given.owner is not None  # _beneficiary found the owner's household
     issued = local_day(given.now)
     valid_from, valid_to = entitlement_period(issued)
     code = _unused_code(session)

@@ -34,6 +34,10 @@ def register_cli(app: Flask) -> None:
         root = str(_services().settings.definitions_dir)
         sys.exit(main(["check", root, "--lang", lang, "--format", fmt]))
 
+    from web.publishing_cli import add_publishing_commands
+
+    add_publishing_commands(workflows, _services)  # diff, dump-drafts, migrate
+
     @app.cli.group("db")
     def db() -> None:
         """Database schema."""
@@ -318,6 +322,21 @@ def register_cli(app: Flask) -> None:
         click.echo(f"{identifier}: authenticator forgotten, {ended} session(s) or token(s)"
                    " ended; the next back-office login enrols a new one")
 
+    @app.cli.group("submissions")
+    def submissions_group() -> None:
+        """Submissions."""
+
+    @submissions_group.command("purge-anonymous")
+    def submissions_purge_anonymous() -> None:
+        """Empty the visitors' drafts (public procedures) unchanged for 30 days."""
+        from web.drafts import KEEP_DAYS, purge_anonymous
+
+        services = _services()
+        with services.sessions.begin() as session:
+            count = purge_anonymous(session, services.clock.now())
+        click.echo(f"{count} visitor draft{'s' if count != 1 else ''} older than {KEEP_DAYS}"
+                   " days purged")
+
     @app.cli.command("demo")
     @click.option("--host", default="127.0.0.1")
     @click.option("--port", default=5000, type=int)
@@ -395,6 +414,7 @@ DEMO_LOGINS = [  # the same as the headers of demo/*.yaml (a test keeps them in 
     "agent.recouv    / Recouvr2   staff, Service Recouvrement (+ code)",
     "agent.prest     / Prest4t1   staff, Service Prestations (+ code)",
     "admin.csm       / Adm1nCsm   staff, administrator: sees every service (+ code)",
+    "analyst.csm     / Anal1st8   staff, analyst: the analyst tools (+ code)",
     "300125          / Fournil5   employer Boulangerie du Rocher (subscriber number)",
     "300781          / Bilan7rz   accounting firm Fiduciaire Azur Conseil (subscriber number)",
 ]
@@ -404,6 +424,7 @@ DEMO_TOTP_SECRETS = {  # demo only, like the passwords above: never on a real ac
     "agent.recouv": "DEMORECOUVCSMTOTPSECRETAAAAAAAAA",
     "agent.prest": "DEMOPRESTCSMTOTPSECRETAAAAAAAAAA",
     "admin.csm": "DEMOADMINCSMTOTPSECRETAAAAAAAAAA",
+    "analyst.csm": "DEMOANALYSTCSMTOTPSECRETAAAAAAAA",
 }
 """Each demo staff account's authenticator secret (base32): add it to an authenticator app, or
 print the current code with ``flask --app web staff totp-code IDENTIFIER``."""

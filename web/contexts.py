@@ -22,7 +22,8 @@ from web.db.models import Account, Campaign, CampaignRecipient, Household, Perso
 class Asker:
     """Who the context is computed for."""
 
-    account: Account
+    account: Account | None
+    """None for a visitor (a ``public`` procedure): no account, no person."""
     person: Person | None
 
 
@@ -70,7 +71,8 @@ def campaign(session: Session, asker: Asker, workflow: str, today: date) -> dict
 def household(session: Session, asker: Asker, workflow: str, today: date) -> dict[str, Any]:
     person = asker.person
     if person is None or person.household_id is None:
-        name = f"{person.first_name} {person.last_name}" if person else asker.account.display_name
+        name = f"{person.first_name} {person.last_name}" if person else \
+            (asker.account.display_name if asker.account else "")
         return {"has_spouse": False, "declarant_name": name, "spouse_name": None, "children": 0}
     members = session.execute(select(
         Person.id, Person.household_role, Person.first_name, Person.last_name).where(

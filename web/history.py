@@ -31,6 +31,8 @@ EVENTS = {
     "amendment_cancelled": Message("Modification abandonnée", "Change abandoned"),
     "cancelled": Message("Démarche annulée", "Procedure cancelled"),
     "comment": Message("Commentaire", "Comment"),
+    "migrated": Message("Passée à la nouvelle version de la démarche",
+                        "Moved to the new version of the procedure"),
 }
 
 

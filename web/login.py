@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from engine import Message
 from web.accounts import totp
 from web.db.models import Account, LoginRecord, LoginThrottle
+from web.ip_counter import bump, count_now
 from web.security_log import security_event
 from web.services import Services
 from web.settings import Settings
@@ -71,6 +72,13 @@ class LoginRefused(Exception):
 class LoggedIn:
     account: Account
     previous_login: datetime | None
+
+
+def ip_key() -> str:
+    """The counter of failed logins from the request's client address (AUTH-04's per-IP
+    throttle, beside the per-identifier one)."""
+    address = request.remote_addr if has_request_context() else None
+    return f"ip:login:{address or '-'}"
 
 
 def throttle_key(identifier: str) -> str:
@@ -111,12 +119,18 @@ def authenticate(session: Session, svc: Services, identifier: str, password: str
         Account.identifier == identifier.strip())).first()
     throttle, now, refusal = (None, svc.clock.now(), "refused") if too_long else \
         _gate(session, svc, key)
+    address_key = ip_key()
+    window = timedelta(minutes=settings.login_lock_minutes)
+    if refusal is None and count_now(session, address_key, now, window) \
+            >= settings.login_ip_max_failures:
+        refusal = "throttled"  # this address failed too often, whatever the identifiers
     if refusal is not None:  # the password is not looked at, the time spent is the same
         svc.passwords.verify(None, password[:MAX_PASSWORD])
         _refuse(session, now, key, account, channel, refusal)
     right = svc.passwords.verify(account.password_hash if account else None, password)
     if not right or account is None or (kinds is not None and account.kind not in kinds):
         locked = _count_failure(session, key, throttle, now, settings)
+        bump(session, address_key, now, window)
         _refuse(session, now, key, account, channel, "refused",
                 lock_minutes=settings.login_lock_minutes if locked else None)
     if throttle is not None:

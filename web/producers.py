@@ -30,7 +30,7 @@ from web.errors import ApiProblem
 __all__ = ["PRODUCERS", "ProduceInput", "ProduceRefused", "Producer", "produce", "producer",
            "registered"]
 
-PRODUCER_MODULES = ("web.certificates",)
+PRODUCER_MODULES = ("web.certificates", "web.subscriptions")
 """The modules whose import registers producers (see :func:`registered`)."""
 
 
@@ -42,7 +42,8 @@ class ProduceInput:
 
     workflow: Workflow
     submission: Submission
-    owner: Account
+    owner: Account | None
+    """None for a visitor's submission (a ``public`` procedure)."""
     params: Mapping[str, Any]
     actor_id: str
     now: datetime

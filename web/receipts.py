@@ -1,4 +1,5 @@
-"""A submission's latest receipt as a PDF download, for the API and the pages alike."""
+"""A submission's latest receipt, and the documents its state offers, as PDF downloads, for the
+API and the pages alike."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from flask import Response
 
 from engine import Message
 from web.db.models import Submission
-from web.errors import ApiProblem
+from web.errors import NOT_FOUND, ApiProblem
 from web.pdf import Receipt, ReceiptLine, ReceiptSection, render_receipt_pdf
+from web.pdf.document import render_document_pdf
 from web.submissions import Submissions
 
 NO_RECEIPT = Message("Aucun accusé de réception : la démarche n'a pas été transmise.",
@@ -32,3 +34,16 @@ def receipt_download(service: Submissions, row: Submission, lang: str) -> Respon
     filename = f"{content['number']}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def offered_download(service: Submissions, row: Submission, name: str, lang: str) -> Response:
+    """A document the submission's current state ``offers`` (e.g. the change-of-address form),
+    as a PDF in ``lang``; any other document, or in any other state, is not found."""
+    wf = service.definition(row)
+    if name not in wf.lifecycle.offers.get(row.status, ()):
+        raise ApiProblem(404, "not_found", NOT_FOUND)
+    found = wf.documents[name]
+    pdf = render_document_pdf(found.title.text(lang), found.body.text(lang),
+                              wf.title.text(lang), lang)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}.pdf"', "Cache-Control": "no-store"})

@@ -44,6 +44,9 @@ class Settings:
     """Failed logins before an account is locked for ``login_lock_minutes``."""
     login_lock_minutes: int = 60
     """How long a lock lasts; also how long a failure is remembered without another one."""
+    login_ip_max_failures: int = 100
+    """Failed logins from one client address, whatever the identifiers, after which that address
+    is refused (the same generic answer) until ``login_lock_minutes`` pass without reaching it."""
     login_delay_after: int = 3
     """Failures after which each attempt must wait 2^(failures - this) seconds after the last."""
     login_delay_max_seconds: int = 60

@@ -33,6 +33,7 @@ from web.db.models import (
     Submission,
 )
 from web.errors import NOT_FOUND, STALE, ApiProblem
+from web.host_checks import run_checks
 from web.notifications import notify
 from web.producers import ProduceInput, produce
 
@@ -82,18 +83,21 @@ class Submissions:
     def definition(self, row: Submission) -> Workflow:
         return self.catalog.get(self.session, row.workflow, row.version)
 
-    def context(self, wf: Workflow, owner: Account, fresh: bool = False) -> Context:
+    def context(self, wf: Workflow, owner: Account | None, fresh: bool = False) -> Context:
         """What the registry says about the owner: read once per request and workflow, and
-        reused for a few seconds between steps unless ``fresh`` (decisions read it afresh)."""
-        key = (owner.id, wf.id)
+        reused for a few seconds between steps unless ``fresh`` (decisions read it afresh).
+        A visitor (``owner`` None, a ``public`` procedure) has no person."""
+        owner_key = owner.id if owner is not None else ""
+        key = (owner_key, wf.id)
         today = self.clock.today()
         if key not in self._contexts or fresh:
-            values = None if fresh else self.cache.get((owner.id, wf.id, today))
+            values = None if fresh or owner is None else self.cache.get((owner_key, wf.id, today))
             if values is None:
-                asker = actor_for(self.session, owner)
-                values = context_values(self.session, Asker(asker.account, asker.person), wf.id,
-                                        wf.context, today)
-                self.cache.put((owner.id, wf.id, today), values)
+                asker = Asker(None, None) if owner is None else \
+                    Asker(owner, actor_for(self.session, owner).person)
+                values = context_values(self.session, asker, wf.id, wf.context, today)
+                if owner is not None:
+                    self.cache.put((owner_key, wf.id, today), values)
             self._contexts[key] = Context(values, today)
         return self._contexts[key]
 
@@ -122,7 +126,40 @@ class Submissions:
             raise ApiProblem(404, "not_found", NOT_FOUND)
         return row
 
+    def load_draft(self, submission_id: str, key_digest: str | None,
+                   for_update: bool = False) -> Submission:
+        """A visitor's submission: found by its id **and** the digest of the key their browser
+        holds (another browser's key, or none, is not found)."""
+        if not key_digest:
+            raise ApiProblem(404, "not_found", NOT_FOUND)
+        query = select(Submission).where(Submission.id == submission_id,
+                                         Submission.draft_key_digest == key_digest)
+        row = self.session.scalars(query.with_for_update() if for_update else query).first()
+        if row is None:
+            raise ApiProblem(404, "not_found", NOT_FOUND)
+        return row
+
+    def owner_of(self, row: Submission) -> Account | None:
+        return self.session.get(Account, row.owner_id) if row.owner_id else None
+
     # -- creating ------------------------------------------------------------------------------
+
+    def create_public(self, workflow_id: str, key_digest: str) -> Submission:
+        """A visitor's new draft of a ``public`` procedure, held by the digest of their key."""
+        wf = self.catalog.current(workflow_id)
+        if wf is None or wf.audience != "public":
+            raise ApiProblem(404, "not_found", NOT_FOUND)
+        context = self.context(wf, None, fresh=True)
+        outcome = engine.start(wf, context)
+        now = self.clock.now()
+        row = Submission(workflow=wf.id, version=wf.version, owner_id=None,
+                         draft_key_digest=key_digest, status=outcome.state.status,
+                         step=outcome.state.step, state=outcome.state.to_json(),
+                         scope=scope_of(wf, context), created_at=now, updated_at=now)
+        self.session.add(row)
+        self.session.flush()
+        self.log(row, None, outcome.event, {"version": wf.version})
+        return row
 
     def create(self, actor: Actor, workflow_id: str, idempotency_key: str | None) -> \
             tuple[Submission, bool]:
@@ -179,15 +216,17 @@ class Submissions:
 
     # -- changing ------------------------------------------------------------------------------
 
-    def act(self, actor: Actor, row: Submission, action: Action,
+    def act(self, actor: Actor | None, row: Submission, action: Action,
             revision: int | None = None, fresh: bool = False) -> Outcome:
+        """``actor`` None: a visitor filling in a ``public`` procedure (found by its key)."""
         if revision is not None and revision != row.revision:
             raise ApiProblem(409, "stale_revision", STALE, revision=row.revision)
         wf = self.definition(row)
-        owner = self.session.get(Account, row.owner_id)
-        assert owner is not None
+        owner = self.owner_of(row)
         state = SubmissionState.from_json(row.state)
         outcome = action(wf, state, self.context(wf, owner, fresh=fresh))
+        run_checks(self.session, wf, outcome.effects, self.clock.now(),  # before storing
+                   submitting=outcome.event in ("submitted", "amended"))
         if outcome.state != state:
             self._store(row, outcome.state)
         self.log(row, actor, outcome.event, _detail(outcome))
@@ -195,10 +234,11 @@ class Submissions:
             if effect.kind == "receipt":
                 self._receipt(wf, row, owner, outcome.state, bool(effect.data.get("amended")))
             elif effect.kind == "produce":  # before notify: a refusal tells no one
+                assert actor is not None  # staff
                 produce(self.session, effect.data["name"], ProduceInput(
                     wf, row, owner, effect.data.get("params") or {}, actor.account.id,
                     self.clock.now()))
-            elif effect.kind == "notify":
+            elif effect.kind == "notify" and owner is not None:
                 notify(self.session, wf, row, owner, effect.data["state"],
                        effect.data.get("comment", ""), self.clock.now())
         return outcome
@@ -208,11 +248,15 @@ class Submissions:
         row.updated_at = self.clock.now()
         self.session.flush()  # the revision check (version_id_col) happens here
 
-    def log(self, row: Submission, actor: Actor, event: str, detail: dict[str, Any]) -> None:
-        audit.append(self.session, row.id, self.clock.now(), actor.account.id,
-                     actor.account.kind, event, row.revision, detail)
+    def log(self, row: Submission, actor: Actor | None, event: str,
+            detail: dict[str, Any]) -> None:
+        """``actor`` None: a visitor (kind ``visitor``, no account)."""
+        audit.append(self.session, row.id, self.clock.now(),
+                     actor.account.id if actor else None,
+                     actor.account.kind if actor else "visitor", event, row.revision, detail)
 
-    def _receipt(self, wf: Workflow, row: Submission, owner: Account, state: SubmissionState,
+    def _receipt(self, wf: Workflow, row: Submission, owner: Account | None,
+                 state: SubmissionState,
                  amended: bool) -> None:
         now = self.clock.now()
         if row.receipt_number is None:
@@ -251,8 +295,7 @@ class Submissions:
 
     def current_path(self, row: Submission) -> list[str]:
         wf = self.definition(row)
-        owner = self.session.get(Account, row.owner_id)
-        assert owner is not None
+        owner = self.owner_of(row)
         state = SubmissionState.from_json(row.state)
         return path(wf, state.data, self.context(wf, owner))
 
@@ -270,7 +313,9 @@ def _detail(outcome: Outcome) -> dict[str, Any]:
     return detail
 
 
-def _person_line(session: Session, owner: Account) -> str:
+def _person_line(session: Session, owner: Account | None) -> str:
+    if owner is None:  # a visitor: who they are is in their answers
+        return ""
     person = session.get(Person, owner.person_id) if owner.person_id else None
     if person is None:
         return owner.display_name or owner.identifier

@@ -1,11 +1,11 @@
 """A member's first login and a forgotten password, in a real browser, with the e-mails delivered
 over a real SMTP exchange (aiosmtpd on 127.0.0.1) and their links opened from the capture.
 
-The subscription request and the staff letter (issue 4) are not built yet: the first-login test
-starts from an account in the state the letter leaves it, as ``tests.factories.member`` makes
-it with ``must_change_password=True, email=None, email_validated=False`` (an initial password,
-to be changed, and no e-mail address yet). Delivery is the ``flask mail send`` worker's pass,
-``web.mail.delivery.deliver_pending``, called by the test.
+The first-login test starts from an account in the state the staff letter leaves it, as
+``tests.factories.member`` makes it with ``must_change_password=True, email=None,
+email_validated=False`` (an initial password, to be changed, and no e-mail address yet); the whole
+journey from the subscription request is tests/e2e/test_subscription.py. Delivery is the
+``flask mail send`` worker's pass, ``web.mail.delivery.deliver_pending``, called by the test.
 """
 
 from __future__ import annotations

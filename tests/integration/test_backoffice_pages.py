@@ -304,6 +304,11 @@ def test_every_back_office_route_with_each_role(app, role):
         "/backoffice/second-factor": 303,  # signed in already: on to the back office
         "/backoffice/second-factor/qr.svg": 404,  # enrolled: no key to show
         "/backoffice/login": 303,
+        # the analyst tools (web/analyst): the roles analyst and admin only
+        "/backoffice/analyst/": 200 if role == "admin" else 403,
+        "/backoffice/analyst/check.json": 200 if role == "admin" else 403,
+        "/backoffice/analyst/workflows/resource_declaration": 200 if role == "admin" else 403,
+        "/backoffice/analyst/preview/resource_declaration": 200 if role == "admin" else 403,
     }
     walked = set()
     for rule in app.url_map.iter_rules():

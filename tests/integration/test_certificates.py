@@ -408,4 +408,4 @@ def test_a_producer_name_is_registered_once():
 
     with pytest.raises(ValueError, match="registered twice"):
         producer("certificate")(lambda session, given: None)
-    assert list(registered()) == ["certificate"]
+    assert sorted(registered()) == ["certificate", "initial_password_letter"]

@@ -470,6 +470,30 @@ def test_settings_reach_the_throttle(settings: Settings) -> None:
         app.extensions["csm"].engine.dispose()
 
 
+def test_one_address_guessing_many_identifiers_is_held_back(settings: Settings) -> None:
+    """AUTH-04's per-IP throttle: failures from one address on ever new identifiers (none
+    reaching its own lock) stop that address, with the one generic answer, even for a right
+    password; another address is not held back; the ceiling ends after the lock's length."""
+    app = create_app(replace(settings, login_ip_max_failures=5))
+    try:
+        svc = app.extensions["csm"]
+        svc.clock.freeze()
+        who = member(app)
+        client = app.test_client()
+        for n in range(5):
+            assert api_login(client, f"99999{n}-01011970", WRONG).status_code == 401
+        held = api_login(client, who.identifier, who.password)
+        assert held.status_code == 401 and held.json["code"] == "invalid_credentials"
+        assert records(app)[-1].outcome == "throttled"
+        elsewhere = app.test_client()
+        elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.9"
+        assert api_login(elsewhere, who.identifier, who.password).status_code == 200
+        svc.clock.advance(timedelta(minutes=svc.settings.login_lock_minutes, seconds=1))
+        assert api_login(client, who.identifier, who.password).status_code == 200
+    finally:
+        app.extensions["csm"].engine.dispose()
+
+
 def test_failures_at_the_same_time_are_all_counted(settings: Settings) -> None:
     """Concurrent wrong passwords on one identifier: none is lost, none is taken for an early
     attempt (each reads the time once the counter is its own). PostgreSQL only: SQLite is

@@ -80,3 +80,37 @@ def test_0004_adds_the_mail_option_tables_and_goes_back(engine):
     assert not {"mail_options", "insurer_emails"} & set(inspect(engine).get_table_names())
     upgrade(engine)
     assert {"mail_options", "insurer_emails"} <= set(inspect(engine).get_table_names())
+
+
+def test_0008_makes_owner_optional_without_losing_a_submission(engine):
+    """A submission with its audit trail survives the rebuild (SQLite) and goes down again."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    downgrade_to = "0007"
+    upgrade(engine, downgrade_to)
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO accounts (id, identifier, kind, display_name, password_hash,"
+            " email_validated, must_change_password, roles) VALUES ('A1', '100001-01011970',"
+            " 'member', '', 'x', false, false, '[]')"))
+        connection.execute(text(
+            "INSERT INTO submissions (id, workflow, version, owner_id, status, state, scope,"
+            " revision, created_at, updated_at) VALUES ('S1', 'w', 1, 'A1', 'draft', '{}', '',"
+            " 1, :now, :now)"), {"now": now})
+        connection.execute(text(
+            "INSERT INTO submission_events (submission_id, seq, at, actor_id, actor_kind, event,"
+            " revision, detail, prev_hash, hash) VALUES ('S1', 1, :now, 'A1', 'member',"
+            " 'started', 1, '{}', 'p', 'h')"), {"now": now})
+    upgrade(engine)
+    columns = {c["name"]: c for c in inspect(engine).get_columns("submissions")}
+    assert columns["owner_id"]["nullable"] and "draft_key_digest" in columns
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT owner_id FROM submissions")).scalars().all() \
+            == ["A1"]
+        assert connection.execute(text("SELECT count(*) FROM submission_events")).scalar() == 1
+    downgrade(engine, downgrade_to)
+    assert "draft_key_digest" not in {c["name"] for c in inspect(engine).get_columns(
+        "submissions")}
+    upgrade(engine)

@@ -16,8 +16,7 @@ from web.audience import audience
 from web.db.models import Account
 from web.errors import NOT_FOUND, STALE, ApiProblem
 from web.i18n import current_language
-from web.pdf.document import render_document_pdf
-from web.receipts import receipt_download
+from web.receipts import offered_download, receipt_download
 from web.submissions import Action
 
 bp = Blueprint("submissions", __name__)
@@ -161,14 +160,8 @@ def receipt_pdf(submission_id: str) -> Response:
 def offered_document_pdf(submission_id: str, name: str) -> Response:
     """A document the submission's current state ``offers`` (``offers`` in the submission), as
     a PDF in the request's language."""
-    service, lang = submissions(), current_language()
+    service = submissions()
     row = service.load(actor(), submission_id)
-    wf = service.definition(row)
-    if row.owner_id != actor().account.id or name not in wf.lifecycle.offers.get(row.status, ()):
+    if row.owner_id != actor().account.id:
         raise ApiProblem(404, "not_found", NOT_FOUND)
-    found = wf.documents[name]
-    pdf = render_document_pdf(found.title.text(lang), found.body.text(lang),
-                              wf.title.text(lang), lang)
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{name}.pdf"',
-        "Cache-Control": "no-store"})
+    return offered_download(service, row, name, current_language())

@@ -231,7 +231,7 @@ def page(session: Session, flt: QueueFilter, cursor: str | None = None,
                     Person.first_name, Person.last_name, Submission.submitted_at,
                     Submission.updated_at, Submission.scope, Submission.revision)
              .select_from(keys).join(Submission, Submission.id == keys.c.id)
-             .join(Account, Account.id == Submission.owner_id)
+             .outerjoin(Account, Account.id == Submission.owner_id)  # a visitor's: none
              .outerjoin(Person, Person.id == Account.person_id)
              .order_by(*order).limit(size + 1))
     found = [_row(r) for r in session.execute(query)]
@@ -240,8 +240,8 @@ def page(session: Session, flt: QueueFilter, cursor: str | None = None,
 
 
 def _row(r: Any) -> QueueRow:
-    name = f"{r.first_name} {r.last_name}" if r.last_name is not None else r.display_name
-    return QueueRow(r.id, r.workflow, r.receipt_number, r.status, r.identifier, name,
+    name = f"{r.first_name} {r.last_name}" if r.last_name is not None else r.display_name or ""
+    return QueueRow(r.id, r.workflow, r.receipt_number, r.status, r.identifier or "", name,
                     r.submitted_at, r.updated_at, r.scope, r.revision)
 
 

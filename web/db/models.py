@@ -297,7 +297,10 @@ class Submission(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     workflow: Mapped[str] = mapped_column(String(63))
     version: Mapped[int] = mapped_column(Integer)
-    owner_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    owner_id: Mapped[str | None] = mapped_column(ForeignKey("accounts.id"))
+    """The member's account; None for a visitor's submission of a ``public`` procedure."""
+    draft_key_digest: Mapped[str | None] = mapped_column(String(64), index=True)
+    """A visitor's submission: the SHA-256 (hex) of the key their browser holds (never the key)."""
     status: Mapped[str] = mapped_column(String(40))
     step: Mapped[str | None] = mapped_column(String(63))
     state: Mapped[dict[str, Any]] = mapped_column(JsonType)

@@ -16,6 +16,7 @@ from web.current import db, services
 from web.i18n import LANGUAGES, current_language
 from web.login import MAX_IDENTIFIER, MAX_PASSWORD, LoginRefused, authenticate
 from web.portal import bp
+from web.portal.public import public_procedures
 from web.portal.signin import current_actor, password_first, safe_next, sign_in, sign_out
 
 LANGUAGE_NAMES = {"fr": "Français", "en": "English"}
@@ -68,7 +69,8 @@ def login() -> Response | str:
         error = _("Enter your identifier and your password.")
     status = 200 if error is None else 400
     return render_template("portal/login.html", form=form, error=error,
-                           next_page=next_page), status  # type: ignore[return-value]
+                           next_page=next_page, public_procedures=public_procedures()
+                           ), status  # type: ignore[return-value]
 
 
 @bp.post("/logout")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from flask import Response as FlaskResponse
 from flask import redirect, render_template, url_for
 from flask_babel import format_datetime
 from werkzeug.wrappers import Response
@@ -19,11 +18,11 @@ from web.history import member_history
 from web.i18n import current_language
 from web.labels import status_label
 from web.notifications import for_account
-from web.pdf.document import render_document_pdf
 from web.portal import bp
+from web.portal.public import member_or_visitor
 from web.portal.signin import member_required
 from web.portal.steps import owned, step_url
-from web.receipts import receipt_download
+from web.receipts import offered_download, receipt_download
 
 SUBMITTED = Message("Votre démarche a bien été transmise.", "Your procedure has been submitted.")
 NOT_AMENDABLE = Message("Votre démarche est en cours de traitement et ne peut plus être modifiée :"
@@ -43,8 +42,8 @@ def datetime_local(value: datetime | str | None) -> str:
 
 
 @bp.get("/submissions/<submission_id>")
-@audience("member")
-@member_required
+@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@member_or_visitor
 def submission(submission_id: str) -> Response | str:
     """A draft resumes at its step; a submitted procedure shows its status and answers."""
     service, lang = submissions(), current_language()
@@ -61,7 +60,7 @@ def submission(submission_id: str) -> Response | str:
     closed = row.status in wf.lifecycle.states and "amend" not in actions
     notice = wf.lifecycle.notices.get(row.status)
     messages = [note for note in for_account(service.session, row.owner_id)
-                if note.submission_id == row.id]
+                if note.submission_id == row.id] if row.owner_id else []
     _mark_read(messages)
     return render_template(
         "portal/submission.html", row=row, wf_title=wf.title.text(lang), sections=sections,
@@ -89,8 +88,8 @@ def _mark_read(messages: list[Notification]) -> None:
 
 
 @bp.get("/submissions/<submission_id>/receipt.pdf")
-@audience("member")
-@member_required
+@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@member_or_visitor
 def receipt(submission_id: str) -> Response:
     service = submissions()
     row = owned(service, submission_id)
@@ -98,8 +97,8 @@ def receipt(submission_id: str) -> Response:
 
 
 @bp.get("/submissions/<submission_id>/documents/<name>")
-@audience("member")
-@member_required
+@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@member_or_visitor
 def document(submission_id: str, name: str) -> str:
     """A document of the procedure (e.g. its terms of use). Opening it is recorded by the step
     page's button, which leads here."""
@@ -121,17 +120,7 @@ def document(submission_id: str, name: str) -> str:
 @bp.get("/submissions/<submission_id>/documents/<name>.pdf")
 @audience("member")
 @member_required
-def offered_document(submission_id: str, name: str) -> FlaskResponse:
-    """A document the submission's current state ``offers`` (e.g. the change-of-address form),
-    as a PDF; any other document, or in any other state, is not found."""
-    service, lang = submissions(), current_language()
-    row = owned(service, submission_id)
-    wf = service.definition(row)
-    if name not in wf.lifecycle.offers.get(row.status, ()):
-        raise ApiProblem(404, "not_found", NOT_FOUND)
-    found = wf.documents[name]
-    pdf = render_document_pdf(found.title.text(lang), found.body.text(lang),
-                              wf.title.text(lang), lang)
-    return FlaskResponse(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{name}.pdf"',
-        "Cache-Control": "no-store"})
+def offered_document(submission_id: str, name: str) -> Response:
+    """A document the submission's current state ``offers`` (e.g. the change-of-address form)."""
+    service = submissions()
+    return offered_download(service, owned(service, submission_id), name, current_language())

@@ -45,7 +45,8 @@ from web.portal.forms import (
     set_choices,
 )
 from web.portal.layout import present
-from web.portal.signin import actor, member_required
+from web.portal.public import held_digest, member_or_visitor
+from web.portal.signin import actor, current_actor, member_required
 from web.submissions import Action, Submissions
 
 CANCELLED = Message("Votre démarche a été annulée.", "Your procedure has been cancelled.")
@@ -74,6 +75,10 @@ def start(workflow_id: str) -> Response:
 
 
 def owned(service: Submissions, submission_id: str, for_update: bool = False) -> Submission:
+    """The member's own submission, or the visitor's one whose key their browser holds."""
+    if current_actor() is None:  # member_or_visitor let a visitor in: their key decides
+        return service.load_draft(submission_id, held_digest(submission_id),
+                                  for_update=for_update)
     row = service.load(actor(), submission_id, for_update=for_update)
     if row.owner_id != actor().account.id:
         raise ApiProblem(404, "not_found", NOT_FOUND)
@@ -92,7 +97,7 @@ def _act(service: Submissions, row: Submission, action: Action,
     is reported, never overwritten."""
     revision = request.form.get("revision", type=int)
     try:
-        service.act(actor(), row, action, revision, fresh=fresh)
+        service.act(current_actor(), row, action, revision, fresh=fresh)
         db().commit()
     except Exception:
         db().rollback()
@@ -114,8 +119,8 @@ def _refused(row: Submission, refused: ActionRefused) -> Response:
 # -- the step pages ------------------------------------------------------------------------------
 
 @bp.get("/submissions/<submission_id>/steps/<step>")
-@audience("member")
-@member_required
+@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@member_or_visitor
 def step(submission_id: str, step: str) -> Response | str:
     service = submissions()
     row = owned(service, submission_id)
@@ -135,8 +140,8 @@ def step(submission_id: str, step: str) -> Response | str:
 
 
 @bp.post("/submissions/<submission_id>/steps/<step>")
-@audience("member")
-@member_required
+@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@member_or_visitor
 def answer(submission_id: str, step: str) -> Response | tuple[Response | str, int]:
     """Continue (answer the step), go back, open a document, or add or remove an element of a
     repeating group (which only redraws the page, as does an action it does not know)."""
@@ -188,7 +193,7 @@ def answer(submission_id: str, step: str) -> Response | tuple[Response | str, in
 def _progress(service: Submissions, row: Submission, wf: Workflow, state: SubmissionState,
               here: str) -> dict[str, Any]:
     lang = current_language()
-    context = service.context(wf, actor().account)  # the owner: owned() checked it
+    context = service.context(wf, service.owner_of(row))  # owned() checked who may
     planned = planned_path(wf, state.data, context)
     if here not in planned:
         planned = service.current_path(row)
@@ -203,7 +208,7 @@ def _step_page(service: Submissions, row: Submission, wf: Workflow, state: Submi
                name: str, bound: Any, errors: PlacedErrors, focus: str | None = None) -> str:
     lang = current_language()
     form = wf.form_of(name)
-    context = service.context(wf, actor().account)  # the owner: owned() checked it
+    context = service.context(wf, service.owner_of(row))  # owned() checked who may
     empty = set_choices(bound, engine.choices(wf, state, name, context), lang) if form else []
     fields = present(bound, form.fields, form.schema, lang, errors, focus) if form else []
     shows = [(label.text(lang), value) for label, value in engine.shown(wf, state, name, context)]
@@ -241,8 +246,8 @@ def _review_page(service: Submissions, row: Submission, wf: Workflow, state: Sub
 
 
 @bp.post("/submissions/<submission_id>/submit")
-@audience("member")
-@member_required
+@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@member_or_visitor
 def submit(submission_id: str) -> Response | tuple[str, int]:
     service = submissions()
     row = owned(service, submission_id, for_update=True)
@@ -266,8 +271,8 @@ def submit(submission_id: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/submissions/<submission_id>/cancel")
-@audience("member")
-@member_required
+@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@member_or_visitor
 def confirm_cancel(submission_id: str) -> Response | str:
     service = submissions()
     row = owned(service, submission_id)
@@ -281,8 +286,8 @@ def confirm_cancel(submission_id: str) -> Response | str:
 
 
 @bp.post("/submissions/<submission_id>/cancel")
-@audience("member")
-@member_required
+@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@member_or_visitor
 def cancel(submission_id: str) -> Response:
     service, lang = submissions(), current_language()
     row = owned(service, submission_id, for_update=True)
