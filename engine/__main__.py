@@ -3,9 +3,9 @@
 with its file and line, then the branches no scenario covers (``engine.coverage``).
 ``python -m engine diagram WORKFLOW``: print the workflow as Mermaid diagrams (``engine.diagrams``).
 
-Exit codes: 0 all definitions are good (all scenarios pass, the diagram is printed), 1 problems
-were found (a scenario failed, with ``--require-coverage`` a branch is not covered, the
-workflow or version is unknown), 2 the checker itself failed.
+Exit codes: 0 all definitions are good, warnings aside (all scenarios pass, the diagram is
+printed), 1 errors were found (a scenario failed, with ``--require-coverage`` a branch is not
+covered, the workflow or version is unknown), 2 the checker itself failed.
 """
 
 from __future__ import annotations

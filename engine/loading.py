@@ -2,20 +2,25 @@
 
 Layout under the root: ``workflows/*.yaml`` (current versions), ``workflows/archive/*.yaml``
 (older versions still used by submissions), ``forms/*.yaml``, ``contexts/*.yaml`` and
-``catalogues/*.yaml``. Each file is
+``catalogues/*.yaml``, and the optional ``roles.yaml`` (the staff roles: without it, the roles of
+transitions are not checked). Each file is
 read safely (``engine.yamlio``), checked against its language's meta-schema, then every workflow is
-compiled with the forms, contexts and catalogues it uses (``engine.compiler``).
+compiled with the forms, contexts and catalogues it uses (``engine.compiler``). A workflow that
+compiles is then looked at for warnings (``engine.conditionchecks``), and forms no workflow uses
+are reported (``unused_form``, a warning).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import difflib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from engine.bundle import Bundle
-from engine.compiler import Issue, check_catalogues, check_forms, compile_bundle
+from engine.compiler import Issue, check_catalogues, check_forms, compile_bundle, condition_env
+from engine.conditionchecks import condition_warnings
 from engine.definitions import Workflow
 from engine.errors import Message, YamlError
 from engine.metaschema import meta_errors
@@ -24,6 +29,7 @@ from engine.yamlio import Loaded, load_yaml_file
 
 _FOLDERS = (("form", "forms"), ("context", "contexts"), ("catalogue", "catalogues"),
             ("workflow", "workflows"), ("workflow", "workflows/archive"))
+ROLES_FILE = "roles.yaml"
 _NAME_KEY = {"form": "form", "context": "context", "catalogue": "catalogue",
              "workflow": "workflow"}
 
@@ -48,6 +54,8 @@ class LoadResult:
 class _Files:
     by_kind: dict[str, dict[Any, Loaded]] = field(
         default_factory=lambda: {"form": {}, "context": {}, "catalogue": {}, "workflow": {}})
+    roles: Loaded | None = None  # roles.yaml, when there is one and it is correct
+    unread_workflow: bool = False  # a workflow file failed to read: unused forms are not told
 
 
 def load_definitions(root: str | Path, rule_names: frozenset[str] | None = None,
@@ -83,11 +91,54 @@ def load_definitions(root: str | Path, rule_names: frozenset[str] | None = None,
             "forms": frozenset(forms), "contexts": frozenset(contexts),
             "catalogues": frozenset(catalogues)}, choice_names=choice_names)
         result.report.extend(_locate(i, files, root, key) for i in issues)
+        result.report.extend(_unknown_roles(loaded, files.roles, root))
         if compiled is not None and not _broken_forms(result.report, used_forms, files, root) \
                 and not _broken(result.report, "catalogue", used_catalogues, files, root):
             result.workflows[key] = compiled
             result.bundles[key] = bundle
+            result.report.extend(
+                replace(_locate(Issue("workflow", key[0], pointer, code, message), files, root,
+                                key), severity="warning")
+                for pointer, code, message in condition_warnings(bundle, condition_env(bundle)))
+    result.report.extend(_unused_forms(files, root))
     return result
+
+
+def _unknown_roles(workflow: Loaded, roles: Loaded | None, root: Path) -> Iterator[Problem]:
+    """Each transition's ``role`` is declared in roles.yaml (not checked without the file)."""
+    if roles is None:
+        return
+    known = sorted(roles.data["roles"])
+    for i, transition in enumerate(workflow.data["lifecycle"]["transitions"]):
+        role = transition["role"]
+        if role in known:
+            continue
+        close = difflib.get_close_matches(role, known, n=1)
+        listed = ", ".join(known)
+        pointer = f"/lifecycle/transitions/{i}/role"
+        line, column = workflow.position(pointer) or (None, None)
+        yield Problem(_rel(workflow.source, root), "unknown_role", Message(
+            f"Le rôle « {role} » n'est pas déclaré dans {ROLES_FILE}."
+            + (f" Vouliez-vous dire « {close[0]} » ?" if close else "") + f" Connus : {listed}.",
+            f"Role “{role}” is not declared in {ROLES_FILE}."
+            + (f" Did you mean “{close[0]}”?" if close else "") + f" Known: {listed}."),
+            pointer, line, column)
+
+
+def _unused_forms(files: _Files, root: Path) -> Iterator[Problem]:
+    """A form no workflow (current or archived) uses: a leftover, or a step that forgot it."""
+    if files.unread_workflow:
+        return
+    used = {step.get("form") for loaded in files.by_kind["workflow"].values()
+            for step in loaded.data["steps"].values()}
+    for name, loaded in sorted(files.by_kind["form"].items()):
+        if name not in used:
+            line, column = loaded.position("/form") or (None, None)
+            yield Problem(_rel(loaded.source, root), "unused_form", Message(
+                f"Aucune démarche (en cours ou archivée) n'utilise le formulaire « {name} » :"
+                " supprimez-le, ou donnez-le à une étape (« form: " + name + " »).",
+                f"No workflow (current or archived) uses form “{name}”: delete it, or give it to"
+                " a step (“form: " + name + "”)."), "/form", line, column, "warning")
 
 
 def _check_archive(files: _Files, root: Path) -> list[Problem]:
@@ -114,29 +165,39 @@ def _broken_forms(report: Report, used: Mapping[str, Any], files: _Files, root: 
 def _broken(report: Report, kind: str, used: Mapping[str, Any], files: _Files,
             root: Path) -> bool:
     paths = {_rel(files.by_kind[kind][name].source, root) for name in used}
-    return any(p.file in paths for p in report.problems)
+    return any(p.file in paths for p in report.errors)
+
+
+def _read_one(path: Path, kind: str, root: Path, report: Report) -> Loaded | None:
+    """The file read and checked against its meta-schema, or None with its problems reported."""
+    rel = _rel(str(path), root)
+    try:
+        loaded = load_yaml_file(path)
+    except YamlError as error:
+        report.add(Problem(rel, error.code, error.message, "", error.line, error.column))
+        return None
+    except OSError as error:
+        report.add(Problem(rel, "unreadable_file", Message(
+            f"Le fichier ne peut pas être lu : {error.strerror}.",
+            f"The file cannot be read: {error.strerror}.")))
+        return None
+    problems = [Problem(rel, code, message, pointer, *(loaded.position(pointer) or
+                                                        (None, None)))
+                for pointer, code, message in meta_errors(kind, loaded.data)]
+    report.extend(problems)
+    return None if problems else loaded
 
 
 def _read_all(root: Path, report: Report) -> _Files:
     files = _Files()
+    if (root / ROLES_FILE).is_file():
+        files.roles = _read_one(root / ROLES_FILE, "roles", root, report)
     for kind, folder in _FOLDERS:
         for path in sorted((root / folder).glob("*.yaml")):
             rel = _rel(str(path), root)
-            try:
-                loaded = load_yaml_file(path)
-            except YamlError as error:
-                report.add(Problem(rel, error.code, error.message, "", error.line, error.column))
-                continue
-            except OSError as error:
-                report.add(Problem(rel, "unreadable_file", Message(
-                    f"Le fichier ne peut pas être lu : {error.strerror}.",
-                    f"The file cannot be read: {error.strerror}.")))
-                continue
-            problems = [Problem(rel, code, message, pointer, *(loaded.position(pointer) or
-                                                                (None, None)))
-                        for pointer, code, message in meta_errors(kind, loaded.data)]
-            if problems:
-                report.extend(problems)
+            loaded = _read_one(path, kind, root, report)
+            if loaded is None:
+                files.unread_workflow |= kind == "workflow"
                 continue
             data = loaded.data
             key: Any = data[_NAME_KEY[kind]]

@@ -14,7 +14,7 @@ from jsonschema.exceptions import ValidationError
 
 from engine.errors import Message
 
-KINDS = ("workflow", "form", "context", "catalogue")
+KINDS = ("workflow", "form", "context", "catalogue", "roles")
 
 
 @cache

@@ -1,7 +1,8 @@
 """Definition problems, gathered all at once, and the ways to show them.
 
 One result object (:class:`Report`), several reporters: plain text for the command line, JSON for
-tools and the analyst pages.
+tools and the analyst pages. A problem is an ``error`` (the definitions cannot be used: the check
+fails) or a ``warning`` (probably a mistake, shown but not failing: ``Report.ok`` stays true).
 """
 
 from __future__ import annotations
@@ -23,17 +24,21 @@ class Problem:
     pointer: str = ""
     line: int | None = None
     column: int | None = None
+    severity: str = "error"  # or "warning"
 
     def as_json(self, lang: str = "fr") -> dict[str, object]:
         return {"file": self.file, "line": self.line, "column": self.column,
-                "pointer": self.pointer, "code": self.code, "message": self.message.text(lang)}
+                "pointer": self.pointer, "code": self.code, "severity": self.severity,
+                "message": self.message.text(lang)}
 
     def as_text(self, lang: str = "fr") -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         if self.line is not None and self.column is not None:
             where += f":{self.column}"
         pointer = f" [{self.pointer}]" if self.pointer else ""
-        return f"{where}: {self.code}{pointer}: {self.message.text(lang)}"
+        warning = "" if self.severity == "error" else \
+            ("warning: " if lang == "en" else "avertissement : ")
+        return f"{where}: {self.code}{pointer}: {warning}{self.message.text(lang)}"
 
 
 @dataclass
@@ -44,7 +49,16 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        """No error: warnings alone do not make the definitions unusable."""
+        return not self.errors
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != "error"]
 
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
@@ -56,11 +70,16 @@ class Report:
         return sorted(self.problems, key=lambda p: (p.file, p.line or 0, p.column or 0, p.code))
 
     def as_text(self, lang: str = "fr") -> str:
-        if self.ok:
+        """One line per problem, then the count of errors (or ``ok``) and of warnings."""
+        if not self.problems:
             return "ok"
         lines = [p.as_text(lang) for p in self.sorted()]
-        count = len(lines)
-        lines.append(f"{count} problème(s)" if lang != "en" else f"{count} problem(s)")
+        errors, warnings = len(self.errors), len(self.warnings)
+        last = "ok" if not errors else \
+            f"{errors} problème(s)" if lang != "en" else f"{errors} problem(s)"
+        if warnings:
+            last += f", {warnings} avertissement(s)" if lang != "en" else f", {warnings} warning(s)"
+        lines.append(last)
         return "\n".join(lines)
 
     def as_json(self, lang: str = "fr") -> str:

@@ -119,7 +119,7 @@ def rule_names() -> frozenset[str]:
 
 
 # Imported last: the rule modules use the decorator defined above.
-from rules import certificates, children, months  # noqa: E402, F401
+from rules import certificates, children, months, payslip, periods, wages  # noqa: E402, F401
 from rules.children import age_on  # noqa: E402
 from rules.choices import (  # noqa: E402
     Choice,

@@ -34,7 +34,8 @@ AUDIENCES = ("public", "member", "employer", "staff", "account", "developer")
   language switch, the OpenAPI description, static files);
 * ``member``: a signed-in member, through a portal session (pages) or an API token (API); the
   data is the member's own (AC-01: another member's ids answer 404);
-* ``employer``: reserved for the employer portal (no route yet);
+* ``employer``: a signed-in employer account (an employer or an accounting firm, ref 004):
+  the employer portal's pages (``employer_required``); its clients only (another's: 404);
 * ``staff``: staff accounts only; a member gets 404, as if the route did not exist;
 * ``account``: any signed-in account whatever its kind: its own password and e-mail pages, the
   home page, logging out;

@@ -9,6 +9,7 @@ from typing import cast
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from web.db.models import Account
@@ -337,16 +338,23 @@ def register_cli(app: Flask) -> None:
         click.echo(f"{count} visitor draft{'s' if count != 1 else ''} older than {KEEP_DAYS}"
                    " days purged")
 
-    @app.cli.command("demo")
+    @app.cli.group("demo", invoke_without_command=True)
     @click.option("--host", default="127.0.0.1")
     @click.option("--port", default=5000, type=int)
-    def demo(host: str, port: int) -> None:
+    @click.pass_context
+    @with_appcontext  # a group's own callback is not given the app context by Flask
+    def demo(ctx: click.Context, host: str, port: int) -> None:
         """Load the demo data and print the URL and demo logins."""
+        if ctx.invoked_subcommand is not None:
+            return
         folder = Path(__file__).resolve().parent.parent / "demo"
         for name in DEMO_FILES:
             code = _import(folder / name)
             if code:
                 sys.exit(code)
+        code = _import_workforce(*DEMO_WORKFORCE)
+        if code:
+            sys.exit(code)
         _seed_demo_authenticators()
         base = f"http://{host}:{port}"
         click.echo(f"\nMember portal: {base}/  (JSON API: {base}/api/v1/)")
@@ -355,6 +363,15 @@ def register_cli(app: Flask) -> None:
         click.echo("Demo logins (identifier / password):")
         for line in DEMO_LOGINS:
             click.echo(f"  {line}")
+
+    @demo.command("employees")
+    @click.argument("count", type=click.IntRange(min=1, max=100_000))
+    @click.option("--employer", default=DEMO_WORKFORCE[0], show_default=True,
+                  help="The employer's id (imported already).")
+    def demo_employees(count: int, employer: str) -> None:
+        """Give the employer COUNT generated employees (the same ones every time), through the
+        registry import."""
+        sys.exit(_import_workforce(employer, count))
 
 
 def _staff_account(session: Session, identifier: str) -> Account:
@@ -402,11 +419,35 @@ def _import(file: Path) -> int:
     return 0
 
 
-DEMO_FILES = ("registry.yaml", "staff.yaml")
+def _import_workforce(employer: str, count: int) -> int:
+    """Import ``count`` generated employees of ``employer`` (web/registry/generate.py)."""
+    from web.registry import RegistryError, import_registry
+    from web.registry.generate import workforce
+
+    services = _services()
+    try:
+        with services.sessions.begin() as session:
+            summary = import_registry(session, workforce(employer, count,
+                                                         services.clock.today()),
+                                      services.passwords)
+    except RegistryError as error:
+        for problem in error.problems:
+            click.echo(problem.as_text(), err=True)
+        return 1
+    click.echo(f"{employer}: {count} generated employees: "
+               f"{summary.employees.created} created, {summary.employees.unchanged} unchanged")
+    return 0
+
+
+DEMO_FILES = ("registry.yaml", "staff.yaml", "employers.yaml")
 """The demo data, in demo/, imported in this order (registry format)."""
 
+DEMO_WORKFORCE = ("EMP-0002", 5000)
+"""The demo employer given generated employees, and how many (the Hôtel Bellevue Larvotto)."""
+
 DEMO_LOGINS = [  # the same as the headers of demo/*.yaml (a test keeps them in step)
-    "002490-12051960 / Moulins7   Alain Dupont: spouse and children, declaration open",
+    "002490-12051960 / Moulins7   Alain Dupont: spouse and children, declaration open;"
+    " two subscriptions, his (002490) and his spouse's (002491), in My profile",
     "123456-03091985 / Condam1n   Marie Rossi: single, no children section",
     "654321-21011970 / Larvott0   Paul Martin: not sent the questionnaire",
     "210987-17041990 / Ostende4   Lucie Bianchi: first login (letter), must choose a password",

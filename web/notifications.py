@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from engine import Workflow
 from engine.templates import fill
 from web.accounts.mail_options import mail_options
+from web.accounts.subscriptions import subscription_for_person
 from web.db.models import Account, Letter, Notification, Submission
 from web.mail.outbox import enqueue
 from web.pdf.letter import format_day
@@ -35,9 +36,17 @@ NOTIFICATION_LETTER = "notification"
 """The kind of the letter that carries a notification to a member who receives post."""
 
 
-def channel_for(session: Session, owner: Account) -> str:
-    """``email`` when the member chose e-mail and has a confirmed address, else ``post``."""
-    chosen = mail_options(session, owner).channel
+def channel_for(session: Session, owner: Account, person_id: str | None = None) -> str:
+    """``email`` when the member chose e-mail and has a confirmed address, else ``post``.
+
+    The options are those of the owner's subscription under ``person_id``, the person the
+    submission concerns (ref 002: the e-mail option of a subscription covers "les documents
+    dont le matricule abonné est le destinataire"); the first subscription when ``person_id``
+    is None or the owner holds no subscription under that person. A submission carries no
+    person of its own yet: :func:`notify` passes none, so its notification follows the first
+    subscription (the owner's own person, whom every procedure concerns today)."""
+    subscription = subscription_for_person(session, owner, person_id)
+    chosen = mail_options(session, owner, subscription).channel
     if chosen == "email" and owner.email and owner.email_validated:
         return "email"
     return "post"

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from engine import Message
 from web.accounts.letters import LetterRefused, queue_initial_password
+from web.accounts.subscriptions import own_subscription
 from web.db.models import Account, Person
 from web.host_checks import CheckInput, host_check
 from web.ip_counter import count_in_window
@@ -107,6 +108,7 @@ def issue_initial_password(session: Session, given: ProduceInput) -> None:
                       must_change_password=True, roles=[])
     session.add(account)
     session.flush()
+    own_subscription(session, account, create=True)  # the person's: the account's first
     try:
         queue_initial_password(session, account, given.now)
     except LetterRefused:

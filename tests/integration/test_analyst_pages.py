@@ -5,6 +5,7 @@ nothing stored. English pages unless said otherwise."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -109,7 +110,24 @@ def test_the_check_report_lists_every_problem(app: Flask, monkeypatch: pytest.Mo
     assert "The scenarios run once the definitions have no problem." in page.text
     body = portal.client.get("/backoffice/analyst/check.json").json
     assert body["ok"] is False and body["problems"][0]["file"] == "workflows/broken.yaml"
-    assert set(body["problems"][0]) == {"file", "line", "column", "pointer", "code", "message"}
+    assert set(body["problems"][0]) == {"file", "line", "column", "pointer", "code",
+                                          "severity", "message"}
+
+
+def test_warnings_are_listed_apart_and_do_not_stop_the_scenarios(
+        app: Flask, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for folder in ("workflows", "forms", "contexts", "catalogues"):
+        shutil.copytree(ROOT / folder, tmp_path / folder)
+    (tmp_path / "forms" / "never_used.yaml").write_text(
+        (ROOT / "forms" / "observations.yaml").read_text(encoding="utf-8")
+        .replace("form: observations", "form: never_used"), encoding="utf-8")
+    monkeypatch.setattr("web.analyst.routes.definitions_root", lambda: tmp_path)
+    page = signed_in(app, staff(app, roles=("analyst",))).get("/backoffice/analyst/")
+    assert page.soup.select_one(".check-ok") is not None  # no error
+    warnings = page.soup.select("table[aria-labelledby=warnings-title] tbody tr")
+    assert len(warnings) == 1 and "unused_form" in warnings[0].get_text(" ")
+    assert "forms/never_used.yaml" in warnings[0].get_text(" ")
+    assert page.soup.select_one(".scenarios-summary") is not None
 
 
 def test_the_workflow_page_draws_both_diagrams_with_the_live_drafts(app: Flask) -> None:

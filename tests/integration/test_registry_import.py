@@ -87,6 +87,8 @@ def test_the_demo_file_imports_with_its_counts(sessions, passwords):
         "campaigns": {"created": 1, "updated": 0, "unchanged": 0},
         "recipients": {"created": 3, "updated": 0, "unchanged": 0},
         "accounts": {"created": 7, "updated": 0, "unchanged": 0},
+        **{kind: {"created": 0, "updated": 0, "unchanged": 0} for kind in (
+            "employers", "clients", "employees", "employments", "statements")},
     }
     with sessions() as s:
         accounts = {a.identifier: a for a in s.scalars(select(Account))}
@@ -447,3 +449,160 @@ def test_the_schema_allows_exactly_the_models_values():
     assert tuple(person["sex"]["enum"]) == SEXES
     assert tuple(person["marital_status"]["enum"]) == MARITAL_STATUSES
     assert tuple(person["population"]["enum"]) == POPULATIONS
+
+
+# --- employers, their clients, employees, spells, statements (ref 004) -------------------------
+
+EMPLOYERS_DEMO = DEMO.parent / "employers.yaml"
+
+
+def employer_counts(sessions: sessionmaker[Session]) -> dict[str, int]:
+    from web.db.models import ContributionStatement, Employee, Employer, EmployerClient, Employment
+
+    with sessions() as s:
+        return {model.__tablename__: s.scalar(select(func.count()).select_from(model)) or 0
+                for model in (Employer, EmployerClient, Employee, Employment,
+                              ContributionStatement)}
+
+
+def test_the_demo_employers_import_with_their_counts_and_again_change_nothing(sessions,
+                                                                              passwords):
+    from web.db.models import ContributionStatement, Employer, EmployerClient, Employment
+
+    run_import(sessions, load_registry_file(DEMO), passwords)
+    summary = run_import(sessions, load_registry_file(EMPLOYERS_DEMO), passwords)
+
+    assert {k: v["created"] for k, v in summary.as_dict().items() if v["created"]} == {
+        "employers": 7, "clients": 7, "employees": 9, "employments": 10, "statements": 5}
+    with sessions() as s:
+        bakery = s.get(Employer, "EMP-0001")
+        assert bakery is not None and (bakery.number, bakery.active, bakery.direct_debit) == (
+            "012501", True, True)
+        assert bakery.address["country"] == "MC"
+        firm = s.scalars(select(Account).where(Account.identifier == "300781")).one()
+        assert {c.employer_id for c in s.scalars(select(EmployerClient).where(
+            EmployerClient.account_id == firm.id))} == {f"EMP-000{i}" for i in range(2, 8)}
+        spell = s.get(Employment, ("EMP-0001", "SAL-0004", date(2024, 6, 1)))
+        assert spell is not None and spell.ends_on == date(2026, 9, 30)
+        statement = s.get(ContributionStatement, "RC-EMP-0001-2026-10")
+        assert statement is not None and statement.total_cents == 355877
+        assert statement.lines[1] == {"label": "CAR — Caisse Autonome des Retraites",
+                                      "amount_cents": 91000}
+    before = employer_counts(sessions)
+    again = run_import(sessions, load_registry_file(EMPLOYERS_DEMO), passwords)
+    assert (again.created, again.updated) == (0, 0)
+    assert employer_counts(sessions) == before
+
+
+def test_a_changed_employer_spell_and_statement_are_updated_in_place(sessions, passwords):
+    from web.db.models import ContributionStatement, Employer, Employment
+
+    run_import(sessions, load_registry_file(DEMO), passwords)
+    data = json.loads(json.dumps(dict(load_registry_file(EMPLOYERS_DEMO))))
+    run_import(sessions, data, passwords)
+    data["employers"][2]["active"] = False
+    data["employments"][0]["end"] = "2026-12-31"
+    data["contribution_statements"][0]["lines"][0]["amount"] = "2318.41"
+    data["contribution_statements"][0]["total"] = "4596.01"
+
+    summary = run_import(sessions, data, passwords)
+
+    assert summary.created == 0
+    assert (summary.employers.updated, summary.employments.updated,
+            summary.statements.updated) == (1, 1, 1)
+    with sessions() as s:
+        assert s.get(Employer, "EMP-0003").active is False  # type: ignore[union-attr]
+        assert s.get(Employment, ("EMP-0001", "SAL-0001", date(2012, 9, 1))).ends_on == \
+            date(2026, 12, 31)  # type: ignore[union-attr]
+        assert s.get(ContributionStatement, "RC-EMP-0001-2026-09").total_cents == 459601  # type: ignore[union-attr]
+
+
+ADDRESS = {"lines": ["1 rue Grimaldi"], "postcode": "98000", "city": "Monaco"}
+
+
+def test_bad_employer_sections_are_refused_clearly_and_nothing_is_saved(sessions, passwords):
+    run_import(sessions, load_registry_file(DEMO), passwords)
+    before = employer_counts(sessions)
+    data = {
+        "employers": [
+            {"id": "E-1", "number": "12", "name": "Un", "address": ADDRESS},
+            {"id": "E-2", "number": "0042", "name": "Deux", "address": ADDRESS,
+             "direct_debit": "yes"},
+            {"id": "E-2", "number": "0042", "name": "Trois", "address": ADDRESS}],
+        "employer_clients": [
+            {"account": "300781", "employers": ["E-1", "E-404"]},
+            {"account": "002490-12051960", "employers": ["E-1"]},
+            {"account": "300781", "employers": ["E-2"]}],
+        "employees": [
+            {"id": "S-1", "registration": "1234", "birth_date": "1990-02-30",
+             "first_name": "A", "last_name": "B"}],
+        "employments": [
+            {"employer": "E-1", "employee": "S-1", "start": "2026-05-01", "end": "2026-04-30"},
+            {"employer": "E-1", "employee": "S-1", "start": "2026-05-01"},
+            {"employer": "E-404", "employee": "S-404", "start": "2026-05-01"}],
+        "contribution_statements": [
+            {"id": "C-1", "employer": "E-1", "period": "2026-13", "issued_on": "2026-11-10",
+             "lines": [{"label": "CCSS", "amount": "10.5"}], "total": "10.50"},
+            {"id": "C-2", "employer": "E-1", "period": "2026-10", "issued_on": "2026-11-10",
+             "lines": [{"label": "CCSS", "amount": "10.00"}, {"label": "CAR", "amount": "5.00"}],
+             "total": "16.00"},
+            {"id": "C-3", "employer": "E-1", "period": "2026-10", "issued_on": "2026-11-10",
+             "lines": [{"label": "CCSS", "amount": "1.00"}], "total": "1.00"}],
+    }
+
+    with pytest.raises(RegistryError) as caught, sessions.begin() as s:
+        import_registry(s, data, passwords)
+
+    found = {(p.code, p.pointer) for p in caught.value.problems}
+    assert found == {
+        ("invalid_format", "/employers/0/number"),
+        ("wrong_type", "/employers/1/direct_debit"),
+        ("duplicate_id", "/employers/2/id"),
+        ("duplicate_employer_number", "/employers/2/number"),
+        ("unknown_employer", "/employer_clients/0/employers/1"),
+        ("unknown_employer_account", "/employer_clients/1/account"),
+        ("invalid_format", "/employer_clients/1/account"),
+        ("duplicate_client_account", "/employer_clients/2/account"),
+        ("invalid_format", "/employees/0/birth_date"),
+        ("employment_dates", "/employments/0/end"),
+        ("duplicate_employment", "/employments/1/start"),
+        ("unknown_employer", "/employments/2/employer"),
+        ("unknown_employee", "/employments/2/employee"),
+        ("invalid_format", "/contribution_statements/0/period"),
+        ("invalid_format", "/contribution_statements/0/lines/0/amount"),
+        ("statement_total", "/contribution_statements/1/total"),
+        ("duplicate_statement_period", "/contribution_statements/2/period"),
+    }
+    by_code = {p.code: p.message for p in caught.value.problems}
+    assert "16.00" in by_code["statement_total"].en and "15.00" in by_code["statement_total"].en
+    assert "2026-04-30" in by_code["employment_dates"].fr
+    assert "E-404" in by_code["unknown_employer"].fr
+    assert "deux décimales" in next(p.message.fr for p in caught.value.problems
+                                     if p.pointer.endswith("/amount"))
+    assert employer_counts(sessions) == before == {
+        "employers": 0, "employer_clients": 0, "employees": 0, "employments": 0,
+        "contribution_statements": 0}
+
+
+def test_employer_references_resolve_in_the_database_and_numbers_are_not_reassigned(
+        sessions, passwords):
+    run_import(sessions, load_registry_file(DEMO), passwords)
+    run_import(sessions, load_registry_file(EMPLOYERS_DEMO), passwords)
+    later = {"employments": [{"employer": "EMP-0003", "employee": "SAL-0001",
+                              "start": "2026-11-02"}],
+             "employer_clients": [{"account": "300125", "employers": ["EMP-0007"]}]}
+    summary = run_import(sessions, later, passwords)
+    assert (summary.employments.created, summary.clients.created) == (1, 1)
+
+    taken = {"employers": [{"id": "EMP-0099", "number": "012501", "name": "Copie",
+                            "address": ADDRESS}],
+             "contribution_statements": [{"id": "RC-OTHER", "employer": "EMP-0001",
+                                          "period": "2026-10", "issued_on": "2026-11-10",
+                                          "lines": [{"label": "CCSS", "amount": "1.00"}],
+                                          "total": "1.00"}]}
+    with pytest.raises(RegistryError) as caught, sessions.begin() as s:
+        import_registry(s, taken, passwords)
+    assert {(p.code, p.pointer) for p in caught.value.problems} == {
+        ("employer_number_taken", "/employers/0/number"),
+        ("statement_period_taken", "/contribution_statements/0/period")}
+

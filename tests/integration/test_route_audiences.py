@@ -26,7 +26,7 @@ from tests.integration.portal_client import Portal
 from web import create_app
 from web.api.common import authenticated, staff_only
 from web.audience import AUDIENCES, audience, audiences_of, check_declared, declared
-from web.portal.signin import account_required, member_required
+from web.portal.signin import account_required, employer_required, member_required
 from web.settings import Settings
 
 EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -78,6 +78,12 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "portal.personal_data_of": ("member", ()),
     "portal.personal_data_pdf": ("member", ()),
     "portal.personal_data_of_pdf": ("member", ()),
+    "portal.employer_clients": ("employer", ()),
+    "portal.employer_select": ("employer", ()),
+    "portal.employer_workforce": ("employer", ()),
+    "portal.employer_statements": ("employer", ()),
+    "portal.employer_statement_pdf": ("employer", ()),
+    "portal.employer_sepa_mandate": ("employer", ()),
     "backoffice.login": ("public", ()),
     "backoffice.second_factor": ("staff", ()),
     "backoffice.enrolment_qr": ("staff", ()),
@@ -179,7 +185,7 @@ def test_every_rule_declares_a_known_audience(app: Flask) -> None:
         assert set(view.also) <= set(AUDIENCES) - {view.audience}, rule
     assert {e: (app.view_functions[e].audience, app.view_functions[e].also) for e in found} \
         == EXPECTED
-    assert "employer" in AUDIENCES  # reserved: the employer portal has no route yet
+    assert "employer" in AUDIENCES  # the employer portal (web/portal/employer.py)
 
 
 def test_the_declaration_survives_the_guards_whatever_the_order() -> None:
@@ -188,7 +194,8 @@ def test_the_declaration_survives_the_guards_whatever_the_order() -> None:
     def view() -> str:
         return "ok"
 
-    for guard in (member_required, account_required, authenticated, staff_only):
+    for guard in (member_required, account_required, employer_required, authenticated,
+                  staff_only):
         assert guard(audience("member")(view)).audience == "member"  # type: ignore[attr-defined]
         assert audience("staff")(guard(view)).audience == "staff"  # type: ignore[attr-defined]
     assert staff_only(authenticated(audience("staff")(view))).audience == "staff"  # type: ignore[attr-defined]
@@ -284,6 +291,22 @@ def test_staff_are_sent_away_from_member_pages(app: Flask, client: FlaskClient,
             f"{method} {path} ({rule.endpoint}): {r.status_code} {r.headers.get('Location')}"
         walked += 1
     assert walked >= 10
+
+
+@pytest.mark.parametrize("outsider", [staff, member], ids=["staff", "member"])
+def test_members_and_staff_are_sent_away_from_employer_pages(app: Flask, client: FlaskClient,
+                                                             outsider: Any) -> None:
+    who = outsider(app)
+    portal = Portal(client)
+    assert portal.login(who.identifier, who.password).path == "/"
+    csrf = portal_csrf(portal)
+    walked = 0
+    for rule, method, path in calls(app, {"employer"}):
+        r = send(client, method, path, csrf=csrf)
+        assert r.status_code in (302, 303) and location(r) == "/", \
+            f"{method} {path} ({rule.endpoint}): {r.status_code} {r.headers.get('Location')}"
+        walked += 1
+    assert walked >= 6
 
 
 @OUTSIDERS

@@ -4,9 +4,13 @@ complementary insurer's address per household member, to which the medical benef
 are also sent (ref 002 "Transmission des fiches de décompte maladie à votre organisme
 complémentaire"), accepted only with the terms of that transfer.
 
-Scope: one subscription per account, the account's own (its person, or the employer). A person
-with several subscriptions (ref 002: "Si vous avez plusieurs abonnements ... naviguer ... selon
-les matricules proposés dans la liste déroulante") cannot switch between them here yet.
+Per subscription (web/accounts/subscriptions.py): a member with several (ref 002: "Si vous avez
+plusieurs abonnements ... naviguer ... selon les matricules proposés dans la liste déroulante")
+has options for each, and choosing e-mail on one leaves the others as they are ("la
+généralisation de cette option n'est pas automatique"). Every function takes an optional
+``subscription``: without it, the account's first (its own person's; an employer's options are
+the account's own). A subscription of another account is a programming error (ValueError): the
+pages look it up with :func:`~web.accounts.subscriptions.subscription_of` first.
 
 As in :mod:`web.accounts.service`, functions change the caller's session and never commit;
 refusals are :class:`~web.accounts.service.AccountRefused`.
@@ -23,7 +27,8 @@ from sqlalchemy.orm import Session
 from engine import Message
 from web.accounts.policy import Problem
 from web.accounts.service import AccountRefused, normalised_email
-from web.db.models import MAIL_CHANNELS, Account, InsurerEmail, MailOptions, Person
+from web.accounts.subscriptions import own_subscription
+from web.db.models import MAIL_CHANNELS, Account, InsurerEmail, MailOptions, Person, Subscription
 from web.security_log import security_event
 
 INSURED_ROLES = ("declarant", "spouse", "child")
@@ -39,18 +44,47 @@ BACK_TO_POST = Message(
 text says the same in the fund's words: a letter to the Caisses Sociales."""
 
 
-def mail_options(session: Session, account: Account) -> MailOptions:
-    """The account's options; an unsaved default (post, no terms accepted) when none yet."""
-    found = session.get(MailOptions, account.id)
-    return found if found is not None else MailOptions(account_id=account.id, channel="post")
+def _target(session: Session, account: Account, subscription: Subscription | None,
+            create: bool = False) -> Subscription | None:
+    """The subscription meant: the one given, else the account's first (None for an account
+    without a person, or a first subscription not saved yet and ``create`` false)."""
+    if subscription is not None and subscription.id is not None:
+        if subscription.account_id != account.id:
+            raise ValueError("subscription of another account")
+        return subscription
+    return own_subscription(session, account, create=create)
 
 
-def insured_members(session: Session, account: Account) -> list[Person]:
-    """The member, spouse and children of the account's household, in that order (the member
-    alone when the person has no household; nobody for an employer)."""
+def _found_options(session: Session, account: Account,
+                   target: Subscription | None) -> MailOptions | None:
+    if target is not None:
+        return session.scalars(select(MailOptions).where(
+            MailOptions.subscription_id == target.id)).first()
+    if account.kind == "member" and account.person_id is not None:
+        return None  # the first subscription is not saved yet: nothing saved for it either
+    return session.scalars(select(MailOptions).where(
+        MailOptions.account_id == account.id, MailOptions.subscription_id.is_(None))).first()
+
+
+def mail_options(session: Session, account: Account,
+                 subscription: Subscription | None = None) -> MailOptions:
+    """The subscription's options; an unsaved default (post, no terms accepted) when none yet."""
+    target = _target(session, account, subscription)
+    found = _found_options(session, account, target)
+    if found is not None:
+        return found
+    return MailOptions(account_id=account.id, subscription_id=target.id if target else None,
+                       channel="post")
+
+
+def insured_members(session: Session, account: Account,
+                    subscription: Subscription | None = None) -> list[Person]:
+    """The member, spouse and children of the household of the subscription's person, in that
+    order (the person alone when without a household; nobody for an employer)."""
     if account.kind != "member" or account.person_id is None:
         return []
-    person = session.get(Person, account.person_id)
+    person_id = subscription.person_id if subscription is not None else account.person_id
+    person = session.get(Person, person_id)
     if person is None:
         return []
     if person.household_id is None:
@@ -62,30 +96,38 @@ def insured_members(session: Session, account: Account) -> list[Person]:
                                          p.first_name, p.id))
 
 
-def insurer_emails(session: Session, account: Account) -> dict[str, str]:
+def insurer_emails(session: Session, account: Account,
+                   subscription: Subscription | None = None) -> dict[str, str]:
     """The saved insurer address per person id."""
-    rows = session.scalars(select(InsurerEmail).where(InsurerEmail.account_id == account.id))
+    target = _target(session, account, subscription)
+    if target is None:
+        return {}
+    rows = session.scalars(select(InsurerEmail).where(InsurerEmail.subscription_id == target.id))
     return {row.person_id: row.email for row in rows}
 
 
-def _saved_options(session: Session, account: Account) -> MailOptions:
-    found = session.get(MailOptions, account.id)
+def _saved_options(session: Session, account: Account,
+                   subscription: Subscription | None) -> MailOptions:
+    target = _target(session, account, subscription, create=True)
+    found = _found_options(session, account, target)
     if found is None:
-        found = MailOptions(account_id=account.id, channel="post")
+        found = MailOptions(account_id=account.id,
+                            subscription_id=target.id if target else None, channel="post")
         session.add(found)
     return found
 
 
-def set_mail_channel(session: Session, account: Account, channel: str, now: datetime) -> None:
+def set_mail_channel(session: Session, account: Account, channel: str, now: datetime,
+                     subscription: Subscription | None = None) -> None:
     """Post or e-mail. E-mail needs a confirmed address (ref 003: "available as soon as you have
     confirmed your email address"); once chosen, going back to post is refused here: it takes a
     letter to the fund (:data:`BACK_TO_POST`). ``now`` is not stored yet (no history of the
-    choice in this slice)."""
+    choice in this slice). Only ``subscription`` (default: the first) changes."""
     if channel not in MAIL_CHANNELS:
         raise AccountRefused("invalid_channel", Message(
             "Choisissez le courrier postal ou le courrier électronique.",
             "Choose postal mail or e-mail."))
-    current = mail_options(session, account).channel
+    current = mail_options(session, account, subscription).channel
     if channel == current:
         return
     if channel == "post":
@@ -96,24 +138,27 @@ def set_mail_channel(session: Session, account: Account, channel: str, now: date
             " électronique et confirmez-la.",
             "To receive your letters by e-mail, first register an e-mail address and confirm"
             " it."))
-    _saved_options(session, account).channel = "email"
-    security_event("mail_channel_changed", account_id=account.id, channel="email")
+    saved = _saved_options(session, account, subscription)
+    saved.channel = "email"
+    security_event("mail_channel_changed", account_id=account.id,
+                   subscription_id=saved.subscription_id, channel="email")
 
 
 def set_insurer_emails(session: Session, account: Account, emails_by_person: Mapping[str, str],
-                       accept_terms: bool, now: datetime) -> None:
+                       accept_terms: bool, now: datetime,
+                       subscription: Subscription | None = None) -> None:
     """Replace the insurer addresses: one per person id of :func:`insured_members` (a person
     not given, or given an empty address, has none). Only with the e-mail channel; the terms
     must be accepted whenever at least one address is given. A person id outside the household
     is refused, and nothing is saved."""
-    options = mail_options(session, account)
+    options = mail_options(session, account, subscription)
     if options.channel != "email":
         raise AccountRefused("insurer_needs_email_channel", Message(
             "La transmission à votre organisme complémentaire n'est possible qu'avec l'option"
             " « Courrier électronique ».",
             "Sending statements to your complementary insurer is only possible with the"
             " e-mail option."))
-    members = {person.id: person for person in insured_members(session, account)}
+    members = {person.id: person for person in insured_members(session, account, subscription)}
     if set(emails_by_person) - set(members):
         raise AccountRefused("unknown_person", Message(
             "Cette personne ne fait pas partie de votre foyer.",
@@ -140,8 +185,11 @@ def set_insurer_emails(session: Session, account: Account, emails_by_person: Map
             " conditions d'utilisation de ce service.",
             "To send your statements to your complementary insurer, accept the terms of use"
             " of this service."))
+    target = _target(session, account, subscription, create=True)
+    if target is None:  # cannot happen: a household needs a member account with a person
+        raise ValueError("no subscription")
     saved = {row.person_id: row for row in session.scalars(
-        select(InsurerEmail).where(InsurerEmail.account_id == account.id))}
+        select(InsurerEmail).where(InsurerEmail.subscription_id == target.id))}
     for person_id, row in saved.items():
         if person_id not in chosen:
             session.delete(row)
@@ -149,7 +197,9 @@ def set_insurer_emails(session: Session, account: Account, emails_by_person: Map
         if person_id in saved:
             saved[person_id].email = email
         else:
-            session.add(InsurerEmail(account_id=account.id, person_id=person_id, email=email))
+            session.add(InsurerEmail(subscription_id=target.id, account_id=account.id,
+                                     person_id=person_id, email=email))
     if chosen:
-        _saved_options(session, account).insurer_terms_accepted_at = now
-    security_event("insurer_emails_changed", account_id=account.id, count=len(chosen))
+        _saved_options(session, account, target).insurer_terms_accepted_at = now
+    security_event("insurer_emails_changed", account_id=account.id, subscription_id=target.id,
+                   count=len(chosen))

@@ -61,7 +61,8 @@ def check_page() -> str:
     checked = run_checks(definitions_root())
     problems = [{"where": checked.relative(p.file) + ("" if p.line is None else f":{p.line}")
                  + ("" if p.line is None or p.column is None else f":{p.column}"),
-                 "code": p.code, "pointer": p.pointer, "message": p.message.text(lang)}
+                 "code": p.code, "pointer": p.pointer, "message": p.message.text(lang),
+                 "warning": p.severity != "error"}
                 for p in checked.report.sorted()]
     scenarios = [{"file": checked.relative(r.file), "ok": r.ok,
                   "failures": [{"line": f.line, "message": f.message.text(lang)}
@@ -71,7 +72,8 @@ def check_page() -> str:
                   "what": u.branch.what.text(lang)} for u in coverage.uncovered] \
         if coverage is not None else []
     return render_template(
-        "analyst/check.html", problems=problems, scenarios=scenarios, uncovered=uncovered,
+        "analyst/check.html", problems=[p for p in problems if not p["warning"]],
+        warnings=[p for p in problems if p["warning"]], scenarios=scenarios, uncovered=uncovered,
         coverage=coverage, passed=sum(s["ok"] for s in scenarios),
         workflows=[{"id": wf.id, "title": wf.title.text(lang), "versions": versions_of(wf.id)}
                    for wf in services().catalog.all_current()])

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
@@ -159,26 +161,53 @@ Index("ix_accounts_display_name_lower",
 MAIL_CHANNELS = ("post", "email")
 
 
+class Subscription(Base):
+    """A subscription an account holds (ref 002 "Profil abonné"): the insured person under whose
+    registration number ("matricule") the fund's documents are addressed. The account's own
+    person is always its first; a member may hold others (employee and spouse, say) and
+    switches between them in the profile (web/accounts/subscriptions.py)."""
+
+    __tablename__ = "subscriptions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), index=True)
+    label: Mapped[str | None] = mapped_column(String(80))
+    """Optional words shown next to the registration number (``Conjoint``, say)."""
+    __table_args__ = (UniqueConstraint("account_id", "person_id",
+                                       name="uq_subscriptions_account_person"),)
+
+
 class MailOptions(Base):
     """How the fund's letters reach a subscription (refs 002 "Mes options de courrier" and 003
-    "Contact options"): by post (the default, ref 002) or by e-mail. One row per account: an
-    account is one subscription here."""
+    "Contact options"): by post (the default, ref 002) or by e-mail. One row per subscription;
+    an account without a subscription (an employer) has one row with ``subscription_id`` null."""
 
     __tablename__ = "mail_options"
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    subscription_id: Mapped[str | None] = mapped_column(ForeignKey("subscriptions.id"))
     channel: Mapped[str] = mapped_column(String(10), default="post")
     """``post`` or ``email``"""
     insurer_terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     """When the terms of the transfer to the complementary insurer were last accepted."""
+    __table_args__ = (
+        UniqueConstraint("subscription_id", name="uq_mail_options_subscription_id"),
+        Index("uq_mail_options_account_own", "account_id", unique=True,
+              sqlite_where=text("subscription_id IS NULL"),
+              postgresql_where=text("subscription_id IS NULL")),
+    )
 
 
 class InsurerEmail(Base):
     """The complementary insurer's address to which a household member's medical benefits
-    statements are also sent (ref 002 "Transmission des fiches de décompte maladie")."""
+    statements are also sent (ref 002 "Transmission des fiches de décompte maladie"), per
+    subscription."""
 
     __tablename__ = "insurer_emails"
-    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("subscriptions.id"),
+                                                 primary_key=True)
     person_id: Mapped[str] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
     email: Mapped[str] = mapped_column(String(254))
 
 
@@ -410,6 +439,77 @@ class Document(Base):
     __table_args__ = (UniqueConstraint("submission_id", "kind", "created_at"),)
 
 
-__all__ = ["Account", "ApiToken", "Base", "Campaign", "CampaignRecipient", "Certificate", "Counter",
-           "Document", "Household", "IdempotencyKey", "InsurerEmail", "MailOptions", "Person",
-           "Submission", "SubmissionEvent", "WorkflowVersion"]
+class Employer(Base):
+    """An employer the fund collects contributions from (ref 004: a "client" of the employer
+    portal). The accounts that may act for it are in :class:`EmployerClient`."""
+
+    __tablename__ = "employers"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    number: Mapped[str] = mapped_column(String(10), unique=True)
+    """The fund's employer number (digits, leading zeros kept)."""
+    name: Mapped[str] = mapped_column(String(160))
+    address: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    direct_debit: Mapped[bool] = mapped_column(Boolean, default=False)
+    """Contributions paid by SEPA direct debit: the statements are then online (ref 004)."""
+
+
+class EmployerClient(Base):
+    """An employer account (kind ``employer``: an accounting firm, or the employer itself) may
+    act for this employer, its "client" (ref 004)."""
+
+    __tablename__ = "employer_clients"
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    employer_id: Mapped[str] = mapped_column(ForeignKey("employers.id"), primary_key=True,
+                                             index=True)
+
+
+class Employee(Base):
+    """A salaried person as the employers' declarations know them."""
+
+    __tablename__ = "employees"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    registration: Mapped[str] = mapped_column(String(6), index=True)
+    last_name: Mapped[str] = mapped_column(String(80))
+    first_name: Mapped[str] = mapped_column(String(80))
+    birth_date: Mapped[date] = mapped_column(Date)
+    # the workforce pages' order and keyset (web/employers.py)
+    __table_args__ = (Index("ix_employees_name", "last_name", "first_name", "id"),)
+
+
+class Employment(Base):
+    """An employment spell: the employee works for the employer from ``starts_on`` until
+    ``ends_on`` (included; still employed when null). The workforce of a month is every
+    employee with a spell overlapping it."""
+
+    __tablename__ = "employments"
+    employer_id: Mapped[str] = mapped_column(ForeignKey("employers.id"), primary_key=True)
+    employee_id: Mapped[str] = mapped_column(ForeignKey("employees.id"), primary_key=True,
+                                             index=True)
+    starts_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    __table_args__ = (Index("ix_employments_employer_start", "employer_id", "starts_on"),)
+
+
+class ContributionStatement(Base):
+    """A contribution statement (relevé de cotisations) of an employer for a month: the amounts
+    are data (cents), the PDF is drawn from them."""
+
+    __tablename__ = "contribution_statements"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    employer_id: Mapped[str] = mapped_column(ForeignKey("employers.id"))
+    period: Mapped[str] = mapped_column(String(7))
+    """``YYYY-MM``"""
+    issued_on: Mapped[date] = mapped_column(Date)
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JsonType, default=list)
+    """``[{"label": str, "amount_cents": int}]``, in the statement's order."""
+    __table_args__ = (UniqueConstraint("employer_id", "period",
+                                       name="uq_contribution_statements_period"),)
+
+
+__all__ = ["Account", "ApiToken", "Base", "Campaign", "CampaignRecipient", "Certificate",
+           "ContributionStatement", "Counter", "Document", "Employee", "Employer",
+           "EmployerClient", "Employment", "Household", "IdempotencyKey", "InsurerEmail",
+           "MailOptions", "Person", "Submission", "SubmissionEvent", "Subscription",
+           "WorkflowVersion"]

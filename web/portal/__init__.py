@@ -7,6 +7,15 @@ from flask import Blueprint
 
 bp = Blueprint("portal", __name__)
 
-from web.portal import account, auth, home, pages, personal_data, public, steps  # noqa: E402,F401 - the routes
+from web.portal import (  # noqa: E402,F401 - the routes
+    account,
+    auth,
+    employer,
+    home,
+    pages,
+    personal_data,
+    public,
+    steps,
+)
 
 __all__ = ["bp"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -35,8 +35,15 @@ from web.accounts.service import (
     reset_password,
     set_security_question,
 )
+from web.accounts.subscriptions import (
+    own_subscription,
+    subscription_of,
+    subscriptions,
+    with_persons,
+)
 from web.audience import audience
 from web.current import db, services
+from web.db.models import Account, Subscription
 from web.i18n import current_language
 from web.portal import bp
 from web.portal.signin import account_required, actor, current_actor, sign_in
@@ -62,13 +69,41 @@ def _no_referrer(response: Response | str, status: int = 200) -> Response:
     return response
 
 
+def _chosen_subscription(account: Account) -> tuple[list[Subscription], Subscription | None]:
+    """The account's subscriptions and the one chosen by ``?subscription=<id>`` (ref 002: "selon
+    les matricules proposés dans la liste déroulante"); the first when none is given, and 404
+    for an id the account does not hold. With several, the first is saved if it is not yet, so
+    that the list always carries ids."""
+    held = subscriptions(db(), account)
+    if len(held) > 1 and held[0].id is None:
+        own_subscription(db(), account, create=True)
+        db().commit()
+        held = subscriptions(db(), account)
+    wanted = request.args.get("subscription", "")
+    if not wanted:
+        return held, held[0] if held else None
+    chosen = subscription_of(db(), account, wanted[:36]) if isinstance(wanted, str) else None
+    if chosen is None:
+        abort(404)
+    return held, chosen
+
+
+def _switch(held: list[Subscription], chosen: Subscription | None) -> dict[str, Any]:
+    """What the templates need to show the subscription switch (only with several)."""
+    return {"subscriptions": with_persons(db(), held) if len(held) > 1 else [],
+            "chosen": chosen,
+            "chosen_arg": {"subscription": chosen.id} if chosen and len(held) > 1 else {}}
+
+
 @bp.get("/account")
 @audience("account")
 @account_required
 def profile() -> str:
     me = actor()
+    held, chosen = _chosen_subscription(me.account)
     return render_template("portal/account/profile.html", account=me.account,
-                           previous_login=session.get("previous_login"))
+                           previous_login=session.get("previous_login"),
+                           **_switch(held, chosen))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -162,14 +197,17 @@ def mail_options_page() -> Response | tuple[str, int] | str:
     address of each household member (web/accounts/mail_options.py). "Copy for all" is a submit
     button (no script): it copies the first address typed into every field and redraws the
     page, saving nothing. Employers choose the channel only; staff have no letters (to the
-    profile). One subscription: the account's own."""
+    profile). The options are those of the subscription chosen in the profile
+    (``?subscription=<id>``, the first by default): the others do not change."""
     svc, me = services(), actor()
     account = me.account
     if account.kind == "staff":
         return redirect(url_for("portal.profile"))
-    options = mail_options(db(), account)
-    members = insured_members(db(), account)
-    saved = insurer_emails(db(), account)
+    held, chosen = _chosen_subscription(account)
+    switch = _switch(held, chosen)
+    options = mail_options(db(), account, chosen)
+    members = insured_members(db(), account, chosen)
+    saved = insurer_emails(db(), account, chosen)
     channel = options.channel
     typed = {person.id: saved.get(person.id, "") for person in members}
     terms = options.insurer_terms_accepted_at is not None and bool(saved)
@@ -185,19 +223,19 @@ def mail_options_page() -> Response | tuple[str, int] | str:
         else:
             now = svc.clock.now()
             try:
-                set_mail_channel(db(), account, channel, now)
+                set_mail_channel(db(), account, channel, now, chosen)
                 if members and (channel == "email" or any(typed.values())):
-                    set_insurer_emails(db(), account, typed, terms, now)
+                    set_insurer_emails(db(), account, typed, terms, now, chosen)
             except AccountRefused as refused:
                 db().rollback()
                 error = _refusal(refused)
             else:
                 db().commit()
                 flash(_("Your mail options are saved."), "success")
-                return redirect(url_for("portal.mail_options_page"))
+                return redirect(url_for("portal.mail_options_page", **switch["chosen_arg"]))
     page = render_template("portal/account/mail_options.html", error=error, account=account,
-                           stored_channel=mail_options(db(), account).channel, channel=channel,
-                           members=members, typed=typed, terms=terms)
+                           stored_channel=mail_options(db(), account, chosen).channel,
+                           channel=channel, members=members, typed=typed, terms=terms, **switch)
     return (page, 400) if error else page
 
 

@@ -1,6 +1,6 @@
 """The portal home: the procedures open to the member (and why the others are closed), and the
-member's own submissions with their status. An employer or accounting firm has no procedure yet
-(the wage declaration comes with issue 6): its home says so and leads to its profile."""
+member's own submissions with their status. An employer or accounting firm sees its clients
+(web/portal/employer.py); the wage declaration comes later and its home says so."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from web.i18n import current_language
 from web.labels import status_label
 from web.notifications import for_account
 from web.portal import bp
+from web.portal.employer import render_clients
 from web.portal.signin import current_actor
 
 RECENT_MESSAGES = 5
@@ -33,6 +34,8 @@ def home() -> Response | str:
     if me.account.kind in SUBSCRIBER_KINDS and not me.account.email_validated:
         return render_template("portal/home.html", procedures=[], rows=[], closed=True,
                                start_key="")
+    if employer:  # its clients (ref 004); the synthesis comes with the wage declaration
+        return render_clients()
     service, lang = submissions(), current_language()
     mine = service.owned_by(me)
     procedures = []

@@ -127,6 +127,23 @@ def member_required(view: F) -> F:
     return cast(F, wrapper)
 
 
+def employer_required(view: F) -> F:
+    """The page needs a signed-in employer account (an employer or an accounting firm, ref 004)
+    whose e-mail address is confirmed: visitors go to the login page (then come back), members
+    and staff to the home page, as on the members' pages."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        actor = current_actor()
+        if actor is None:
+            return redirect(url_for("portal.login", next=request.path))
+        if actor.account.kind != "employer" or not actor.account.email_validated:
+            return redirect(url_for("portal.home"))  # which says why
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
 def account_required(view: F) -> F:
     """The page needs a signed-in account, member or staff (its own settings: password,
     e-mail): others go to the login page, then come back."""

@@ -94,6 +94,9 @@ def check_registry(data: Mapping[str, Any], session: Session | None = None
     _check_persons(found, plain, households, session)
     _check_campaigns(found, plain, households, session)
     _check_accounts(found, plain, persons, session)
+    from web.registry.employers import check_employer_sections  # it imports this module
+
+    check_employer_sections(found.add, plain, session)
     problems = [problem(source, pointer, code, position(pointer), **fields)
                 for pointer, code, fields in found.items]
     # In file order when lines are known (YAML); a stable sort keeps JSON's order as found.
@@ -193,7 +196,8 @@ def _check_accounts(found: _Found, data: Mapping[str, Any],
                     persons: Mapping[str, Mapping[str, Any]], session: Session | None) -> None:
     accounts = items(data, "accounts")
     facts = _person_facts(persons, session,
-                          {p for _, a in accounts if (p := _text(a, "person"))})
+                          {p for _, a in accounts if (p := _text(a, "person"))}
+                          | {p for _, a in accounts for p in _subscriptions(a)})
     first: dict[str, str] = {}  # identifier -> pointer of the account that has it
     claims: dict[str, tuple[str, str, str | None]] = {}  # identifier -> (pointer, kind, person)
     for i, account in accounts:
@@ -203,6 +207,7 @@ def _check_accounts(found: _Found, data: Mapping[str, Any],
         if account.get("email_validated") is True and "email" not in account:
             found.add(f"{at}/email_validated", "validated_without_email")
         _check_security_question(found, at, account, kind)
+        _check_subscriptions(found, at, account, person, facts)
         if person is None:
             identifier, pointer = _text(account, "identifier"), f"{at}/identifier"
             if identifier is not None:
@@ -225,6 +230,29 @@ def _check_accounts(found: _Found, data: Mapping[str, Any],
         claims[identifier] = (pointer, kind, person)
     if session is not None:
         _check_existing_accounts(found, claims, session)
+
+
+def _subscriptions(account: Mapping[str, Any]) -> list[str]:
+    """The person ids of an account's extra subscriptions (the schema reports other values)."""
+    listed = account.get("subscriptions")
+    return [p for p in listed if isinstance(p, str)] if isinstance(listed, list) else []
+
+
+def _check_subscriptions(found: _Found, at: str, account: Mapping[str, Any], person: str | None,
+                         facts: Mapping[str, object]) -> None:
+    """Members only; each person known, and not the account's own (always its first)."""
+    if "subscriptions" not in account:
+        return
+    if person is None:
+        found.add(f"{at}/subscriptions", "subscriptions_member_only")
+        return
+    for j, listed in enumerate(account["subscriptions"]):
+        if not isinstance(listed, str):
+            continue
+        if listed == person:
+            found.add(f"{at}/subscriptions/{j}", "subscription_own_person", id=listed)
+        elif listed not in facts:
+            found.add(f"{at}/subscriptions/{j}", "unknown_person", id=listed)
 
 
 def _check_identifier_kind(found: _Found, at: str, identifier: str, kind: str,

@@ -2,7 +2,9 @@
 address, persons (with their civil status, insurance population and whether documents are
 awaited: a field left out of the file is emptied, as the file is the registry's word),
 campaigns and their recipients, and ready accounts (password and e-mail) of members, staff and
-employers (subscriber number, security question).
+employers (subscriber number, security question); then the employers, the employer accounts
+acting for them, their employees, employment spells and contribution statements
+(:mod:`web.registry.employers`).
 
 :func:`import_registry` checks first (:func:`~web.registry.checks.check_registry` against this
 database) and writes nothing when a problem is found. Then it upserts by id (households, persons,
@@ -22,9 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from web.accounts.security_question import answer_matches, clean_question, hash_answer
-from web.db.models import Account, Campaign, CampaignRecipient, Household, Person
+from web.db.models import Account, Campaign, CampaignRecipient, Household, Person, Subscription
 from web.passwords import Passwords
 from web.registry.checks import CHUNK, check_registry, items, member_identifier
+from web.registry.employers import import_employer_sections
 from web.registry.problems import RegistryError
 
 
@@ -46,9 +49,15 @@ class ImportSummary:
     campaigns: Counts = field(default_factory=Counts)
     recipients: Counts = field(default_factory=Counts)
     accounts: Counts = field(default_factory=Counts)
+    employers: Counts = field(default_factory=Counts)
+    clients: Counts = field(default_factory=Counts)
+    employees: Counts = field(default_factory=Counts)
+    employments: Counts = field(default_factory=Counts)
+    statements: Counts = field(default_factory=Counts)
 
     KINDS: ClassVar[tuple[str, ...]] = ("households", "persons", "campaigns", "recipients",
-                                        "accounts")
+                                        "accounts", "employers", "clients", "employees",
+                                        "employments", "statements")
 
     def as_dict(self) -> dict[str, dict[str, int]]:
         return {kind: vars(getattr(self, kind)).copy() for kind in self.KINDS}
@@ -92,6 +101,8 @@ def import_registry(session: Session, data: Mapping[str, Any], passwords: Passwo
     session.flush()
     _import_accounts(session, [a for _, a in items(data, "accounts")], people, passwords,
                      summary.accounts)
+    session.flush()
+    import_employer_sections(session, data, summary)  # after the accounts they name
     session.flush()
     return summary
 
@@ -194,16 +205,20 @@ def _import_accounts(session: Session, accounts: list[dict[str, Any]],
                                    people.get(a["person"]) or session.get(Person, a["person"])))
                for a in accounts]
     rows = _existing(session, Account.identifier, [v["identifier"] for _, v in planned])
+    held = _held_subscriptions(session, [row.id for row in rows.values()])
+    members: list[tuple[Account, Mapping[str, Any]]] = []
     for a, values in planned:
         row = rows.get(values["identifier"])
         answer = a.get("security_answer")
         if row is None:  # secrets are hashed only when they change: argon2 is slow on purpose
             if answer is not None:
                 values["security_answer_hash"] = hash_answer(passwords, answer)
-            _upsert(session, Account, None, counts,
-                    password_hash=passwords.hash(a["password"]), **values)
+            members.append((_upsert(session, Account, None, counts,
+                                    password_hash=passwords.hash(a["password"]), **values), a))
             continue
+        members.append((row, a))
         changed = _assign(row, values)
+        changed = bool(set(a.get("subscriptions", [])) - held.get(row.id, set())) or changed
         if (not passwords.verify(row.password_hash, a["password"])
                 or passwords.needs_rehash(row.password_hash)):
             row.password_hash = passwords.hash(a["password"])
@@ -216,3 +231,24 @@ def _import_accounts(session: Session, accounts: list[dict[str, Any]],
             counts.updated += 1
         else:
             counts.unchanged += 1
+    session.flush()  # the accounts before their subscriptions
+    for row, entry in members:
+        if row.kind == "member" and row.person_id is not None:
+            have = held.setdefault(row.id, set())
+            for person_id in [row.person_id, *entry.get("subscriptions", [])]:
+                if person_id not in have:
+                    session.add(Subscription(account_id=row.id, person_id=person_id))
+                    have.add(person_id)
+
+
+def _held_subscriptions(session: Session, account_ids: Sequence[str]) -> dict[str, set[str]]:
+    """account id -> the person ids of the subscriptions it holds. An import adds the missing
+    ones (the account's own person first, then those of its entry), never removes one."""
+    wanted = sorted(set(account_ids))
+    held: dict[str, set[str]] = {}
+    for start in range(0, len(wanted), CHUNK):
+        for account_id, person_id in session.execute(
+                select(Subscription.account_id, Subscription.person_id)
+                .where(Subscription.account_id.in_(wanted[start:start + CHUNK]))):
+            held.setdefault(account_id, set()).add(person_id)
+    return held

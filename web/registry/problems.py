@@ -50,10 +50,10 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType({
     "json_too_deep": (
         "Le texte est imbriqué trop profondément.", "The text is nested too deeply."),
     "not_a_mapping": (
-        "Le fichier doit contenir des sections (households, persons, campaigns, accounts), "
-        "pas un élément de type {found}.",
-        "The file must hold sections (households, persons, campaigns, accounts), not a "
-        "value of type {found}."),
+        "Le fichier doit contenir des sections (households, persons, campaigns, accounts, "
+        "employers...), pas un élément de type {found}.",
+        "The file must hold sections (households, persons, campaigns, accounts, employers...), "
+        "not a value of type {found}."),
     "missing_key": (
         "Il manque « {name} » à « {where} ».", "“{name}” is missing at “{where}”."),
     "unknown_key": (
@@ -121,6 +121,16 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType({
         "de naissance (matricule-jjmmaaaa). Retirez « identifier » ou « person ».",
         "A member account gives no identifier: it is made of the registration number and the "
         "birth date (registration-ddmmyyyy). Remove “identifier” or “person”."),
+    "subscriptions_member_only": (
+        "Seuls les comptes d'assuré ont plusieurs abonnements : retirez « subscriptions » de ce "
+        "compte, ou donnez-lui sa personne (« person »).",
+        "Only member accounts hold several subscriptions: remove “subscriptions” from this "
+        "account, or give it its person (“person”)."),
+    "subscription_own_person": (
+        "La personne « {id} » est celle du compte : elle est toujours son premier abonnement, "
+        "retirez-la de « subscriptions ».",
+        "The person “{id}” is the account's own: always its first subscription, remove them "
+        "from “subscriptions”."),
     "member_roles": (
         "Seuls les comptes d'agent ont des rôles : retirez « roles » de ce compte d'assuré.",
         "Only staff accounts have roles: remove “roles” from this member account."),
@@ -164,6 +174,58 @@ MESSAGES: Mapping[str, tuple[str, str]] = MappingProxyType({
         "compte : l'import ne le réattribue pas.",
         "The account “{identifier}” already exists for another person or kind of account: the "
         "import does not reassign it."),
+    "unknown_employer": (
+        "L'employeur « {id} » n'existe ni dans le fichier ni dans la base : ajoutez-le à la "
+        "section employers ou corrigez l'identifiant.",
+        "The employer “{id}” exists neither in the file nor in the database: add it to the "
+        "employers section or correct the id."),
+    "unknown_employee": (
+        "Le salarié « {id} » n'existe ni dans le fichier ni dans la base : ajoutez-le à la "
+        "section employees ou corrigez l'identifiant.",
+        "The employee “{id}” exists neither in the file nor in the database: add them to the "
+        "employees section or correct the id."),
+    "unknown_employer_account": (
+        "« {identifier} » n'est le numéro d'abonné d'aucun compte employeur (kind: employer) du "
+        "fichier ni de la base : ajoutez le compte à la section accounts ou corrigez le numéro.",
+        "“{identifier}” is the subscriber number of no employer account (kind: employer) in "
+        "the file or the database: add the account to the accounts section or correct the "
+        "number."),
+    "duplicate_client_account": (
+        "Le compte « {identifier} » a déjà ses clients plus haut ({first}) : réunissez-les en "
+        "une seule entrée.",
+        "The account “{identifier}” already has its clients above ({first}): gather them in "
+        "one entry."),
+    "duplicate_employer_number": (
+        "Le numéro d'employeur « {number} » est déjà celui d'un autre employeur ({first}).",
+        "The employer number “{number}” is already another employer's ({first})."),
+    "employer_number_taken": (
+        "Le numéro d'employeur « {number} » est déjà celui de l'employeur « {id} » dans la "
+        "base : l'import ne le réattribue pas.",
+        "The employer number “{number}” already belongs to the employer “{id}” in the "
+        "database: the import does not reassign it."),
+    "employment_dates": (
+        "La période d'emploi se termine le {end}, avant de commencer le {start} : vérifiez les "
+        "dates.",
+        "The employment ends on {end}, before it starts on {start}: check the dates."),
+    "duplicate_employment": (
+        "Le salarié « {employee} » a déjà une période d'emploi chez « {employer} » commençant "
+        "le {start} ({first}).",
+        "The employee “{employee}” already has an employment at “{employer}” starting on "
+        "{start} ({first})."),
+    "statement_total": (
+        "Le total dû ({total}) n'est pas la somme des lignes ({sum}) : corrigez le total ou "
+        "les lignes.",
+        "The total due ({total}) is not the sum of the lines ({sum}): correct the total or "
+        "the lines."),
+    "duplicate_statement_period": (
+        "L'employeur « {employer} » a déjà un relevé de cotisations pour {period} ({first}).",
+        "The employer “{employer}” already has a contribution statement for {period} "
+        "({first})."),
+    "statement_period_taken": (
+        "L'employeur « {employer} » a déjà dans la base le relevé « {id} » pour {period} : "
+        "gardez son identifiant pour le modifier.",
+        "The employer “{employer}” already has the statement “{id}” for {period} in the "
+        "database: keep its id to change it."),
 })
 
 _ID = ("de 1 à 40 lettres sans accent, chiffres, « _ » ou « - » (par exemple H-0001)",
@@ -192,7 +254,21 @@ FORMATS: Mapping[str, tuple[str, str]] = MappingProxyType({
               "a role name in lower case (for example immatriculation)"),
     "email": ("une adresse e-mail (par exemple alain.dupont@example.mc)",
               "an e-mail address (for example alain.dupont@example.mc)"),
+    "employer": _ID, "employee": _ID, "employers": _ID,
+    "number": ("un numéro d'employeur de 4 à 10 chiffres, entre guillemets (par exemple "
+               "\"012501\")",
+               "an employer number of 4 to 10 digits, in quotes (for example \"012501\")"),
+    "account": ("le numéro d'abonné d'un compte employeur : de 4 à 10 chiffres, entre "
+                "guillemets (par exemple \"300781\")",
+                "the subscriber number of an employer account: 4 to 10 digits, in quotes "
+                "(for example \"300781\")"),
+    "period": ("un mois écrit AAAA-MM (par exemple 2026-11)",
+               "a month written YYYY-MM (for example 2026-11)"),
+    "amount": ("un montant en euros avec deux décimales, entre guillemets (par exemple "
+               "\"1234.56\")",
+               "an amount in euros with two decimals, in quotes (for example \"1234.56\")"),
 })
+FORMATS = MappingProxyType({**FORMATS, "total": FORMATS["amount"]})
 _DATE = FORMATS["birth_date"]
 _TYPES = {"string": ("un texte", "a text"), "integer": ("un nombre entier", "a whole number"),
           "object": ("une liste de clés", "a set of keys"), "array": ("une liste", "a list"),

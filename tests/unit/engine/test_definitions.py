@@ -2,10 +2,11 @@
 
 ``tests/definitions/valid/<case>/`` is a small complete tree that must load with no problem.
 ``tests/definitions/invalid/<case>/`` is a tree with one deliberate defect, and ``expected.yaml``
-lists what must be reported: ``[{file, code, line?, en?}]``, where ``file`` is relative to the case
-folder (as the loader reports it), ``line`` is left out when it is not meaningful and ``en`` is
-words the English message must contain. More problems may be reported: a typo often has
-consequences, and the case files list those that matter.
+lists what must be reported: ``[{file, code, line?, en?, severity?}]``, where ``file`` is relative
+to the case folder (as the loader reports it), ``line`` is left out when it is not meaningful,
+``en`` is words the English message must contain and ``severity`` is ``warning`` for a warning
+(default: ``error``). A case whose problems are all warnings exits 0, the others 1. More problems
+may be reported: a typo often has consequences, and the case files list those that matter.
 
 Each case is checked in-process and with ``python -m engine check``, as an analyst runs it.
 """
@@ -34,7 +35,7 @@ REPO = Path(__file__).resolve().parents[3]
 CASES = REPO / "tests" / "definitions"
 VALID = sorted(p.name for p in (CASES / "valid").iterdir() if p.is_dir())
 INVALID = sorted(p.name for p in (CASES / "invalid").iterdir() if p.is_dir())
-ROW_KEYS = {"file", "code", "line", "en"}
+ROW_KEYS = {"file", "code", "line", "en", "severity"}
 
 
 def _pad_with_comments(tree: Path) -> None:
@@ -70,7 +71,8 @@ def expected_of(case: str) -> list[dict[str, Any]]:
 def matches(problem: Problem, row: dict[str, Any]) -> bool:
     return (problem.file == row["file"] and problem.code == row["code"]
             and row.get("line", problem.line) == problem.line
-            and row.get("en", "") in problem.message.en)
+            and row.get("en", "") in problem.message.en
+            and row.get("severity", "error") == problem.severity)
 
 
 def check(root: Path, *options: str) -> subprocess.CompletedProcess[str]:
@@ -123,9 +125,13 @@ def test_invalid_tree_reports_what_expected_yaml_lists(case: str, tmp_path: Path
 
 
 @pytest.mark.parametrize("case", INVALID)
-def test_check_command_exits_1_and_prints_file_and_line(case: str, runs: dict[str, Any]) -> None:
+def test_check_command_exits_1_and_prints_file_and_line(case: str, runs: dict[str, Any],
+                                                        tmp_path: Path) -> None:
     run = runs[f"invalid/{case}"]
-    assert run.returncode == 1, run.stdout + run.stderr
+    warnings_only = load_definitions(tree_of("invalid", case, tmp_path)).report.ok
+    assert run.returncode == (0 if warnings_only else 1), run.stdout + run.stderr
+    if warnings_only:
+        assert run.stdout.splitlines()[-1].startswith("ok, "), run.stdout
     printed = run.stdout.splitlines()
     for row in expected_of(case):
         where = f"{row['file']}:{row['line']}:" if "line" in row else f"{row['file']}:"
@@ -142,8 +148,9 @@ def test_check_command_speaks_french_by_default_and_english_on_request(runs: dic
     for problem in problems:
         assert problem.message.en in english and problem.message.fr not in english
         assert problem.message.fr in french
-    assert english.splitlines()[-1] == "3 problem(s)"
-    assert french.splitlines()[-1] == "3 problème(s)"
+    # the misspelt form name also leaves the real form unused (a warning, which does not count)
+    assert english.splitlines()[-1] == "3 problem(s), 1 warning(s)"
+    assert french.splitlines()[-1] == "3 problème(s), 1 avertissement(s)"
 
 
 def test_json_format_parses_and_lists_the_problems() -> None:
@@ -155,6 +162,7 @@ def test_json_format_parses_and_lists_the_problems() -> None:
     found = {(p["file"], p["code"], p["line"]) for p in report["problems"]}
     assert found >= {(r["file"], r["code"], r.get("line")) for r in expected_of(case)}
     assert all(p["message"] and p["pointer"] and p["column"] for p in report["problems"])
+    assert {p["severity"] for p in report["problems"]} <= {"error", "warning"}
 
 
 def test_json_format_of_the_repository_is_ok_with_no_problem() -> None:

@@ -34,6 +34,8 @@ def shipped(kind: str) -> list[Path]:
     found = [p for f in folders for p in sorted((ROOT / f).glob("*.yaml"))]
     if kind == "workflow":
         found += sorted((ROOT / "workflows" / "archive").glob("*.yaml"))
+    if kind == "roles":
+        found.append(ROOT / "roles.yaml")
     return found
 
 
