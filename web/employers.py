@@ -104,6 +104,16 @@ def workforce(session: Session, employer_id: str, period: str, after: str | None
     return WorkforcePage(rows, total, rows[-1].id if more else None)
 
 
+def employee_in_workforce(session: Session, employer_id: str, period: str,
+                          employee_id: str) -> Employee | None:
+    """The employee if they belong to the employer's workforce for ``period`` (a valid
+    ``YYYY-MM``), else ``None`` (another employer's, or not employed that month)."""
+    bounds = period_bounds(period)
+    assert bounds is not None, "the caller checks the period"
+    return session.scalars(select(Employee).where(
+        Employee.id == employee_id, _in_month(employer_id, *bounds))).first()
+
+
 def statements(session: Session, employer_id: str) -> list[ContributionStatement]:
     """The employer's contribution statements, latest period first."""
     return list(session.scalars(select(ContributionStatement)

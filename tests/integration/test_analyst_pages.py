@@ -18,8 +18,13 @@ from tests.factories import member, staff
 from tests.integration.api_client import Api
 from tests.integration.portal_client import Page, Portal
 from tests.integration.test_backoffice_pages import signed_in
+from tests.integration.test_draft_migrations import CASE, WF
+from tests.integration.test_draft_migrations import _app as migration_app
+from tests.integration.test_draft_migrations import _drafts as drafts
+from tests.integration.test_draft_migrations import _publish_version_2 as publish_version_2
+from tests.integration.test_draft_migrations import _rows as rows
 from web.db.models import Account, Submission
-from web.settings import ROOT
+from web.settings import ROOT, Settings
 from web.tokens import issue
 
 PAGES = ["/backoffice/analyst/", "/backoffice/analyst/check.json",
@@ -246,3 +251,100 @@ def test_a_tampered_or_foreign_state_is_refused(app: Flask) -> None:
     r = portal.client.post("/backoffice/analyst/preview/certificate_request",
                            data={"csrf_token": csrf, "preview_state": token})
     assert r.status_code == 400
+
+
+# -- what changes between two versions -----------------------------------------------------------
+
+DIFF = "/backoffice/analyst/workflows/savings_declaration/diff"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """The service's definitions plus version 1 of the test workflow of
+    tests/integration/test_draft_migrations.py."""
+    root = tmp_path / "defs"
+    for folder in ("workflows", "forms", "contexts", "catalogues"):
+        shutil.copytree(ROOT / folder, root / folder)
+    for form in ("savings_v1", "savings_v2", "remarks"):
+        shutil.copy(CASE / "forms" / f"{form}.yaml", root / "forms")
+    shutil.copy(CASE / "workflows" / "archive" / f"{WF}.yaml", root / "workflows")
+    return root
+
+
+def _two_versions(settings: Settings, tree: Path, remarks_form: str | None = None) -> Flask:
+    """Three drafts of version 1 of the test workflow, then version 2 published over it (version
+    1 lives on in the database only); the service on version 2."""
+    first = migration_app(settings, tree)
+    drafts(first)
+    first.extensions["csm"].engine.dispose()
+    publish_version_2(tree, remarks_form)
+    return migration_app(settings, tree)
+
+
+def test_the_diff_page_lists_the_changes_and_the_drafts_that_would_move(settings: Settings,
+                                                                         tree: Path) -> None:
+    app = _two_versions(settings, tree)
+    try:
+        before = {(row.id, row.version, row.revision) for row in rows(app).values()}
+        portal = signed_in(app, staff(app, roles=("analyst",)))
+        workflow = portal.get("/backoffice/analyst/workflows/savings_declaration")
+        form = workflow.soup.select_one("form#diff-form")
+        assert form is not None and form["method"] == "get"
+        assert form["action"] == DIFF
+        assert form.select_one("#diff-from option[selected]")["value"] == "1"
+        assert form.select_one("#diff-to option[selected]")["value"] == "2"
+        page = portal.get(DIFF)  # by default: the previous version to the current one
+        assert page.status == 200, page.text
+        assert page.soup.select_one(".diff-none") is None
+        codes = {li["data-code"]: li.get_text() for li in page.soup.select(".diff-list li")}
+        assert "field “Amount” (amount) becomes “Total amount” (total)" \
+            in codes["field_renamed"]
+        assert "currency" in codes["field_added"] and "required" in codes["field_added"]
+        assert '"EUR"' in codes["field_added"]
+        groups = [s["data-group"] for s in page.soup.select(".diff-group")]
+        assert groups == ["steps", "fields"] and "step_form_changed" in codes
+        operations = [li.get_text() for li in page.soup.select(".migration-operations li")]
+        assert len(operations) == 2 and "amount" in operations[0] and "total" in operations[0]
+        counts = page.soup.select_one(".migration-drafts")
+        assert (counts["data-total"], counts["data-move"], counts["data-broken"]) == \
+            ("3", "3", "0")
+        assert portal.get(f"{DIFF}?from=1&to=2").soup.select_one(".migration-drafts") \
+            ["data-total"] == "3"
+        french = portal.get(f"{DIFF}?lang=fr")
+        assert "Champs" in french.text and "brouillons" in french.text
+        assert {(row.id, row.version, row.revision) for row in rows(app).values()} == before
+    finally:
+        app.extensions["csm"].engine.dispose()
+
+
+def test_the_diff_page_counts_the_drafts_a_migration_would_break(settings: Settings,
+                                                                  tree: Path) -> None:
+    app = _two_versions(settings, tree, remarks_form="remarks_v2")
+    try:
+        page = signed_in(app, staff(app, roles=("analyst",))).get(DIFF)
+        assert page.status == 200, page.text
+        counts = page.soup.select_one(".migration-drafts")
+        assert (counts["data-total"], counts["data-move"], counts["data-broken"]) == \
+            ("3", "2", "1")
+        assert {row.version for row in rows(app).values()} == {1}
+    finally:
+        app.extensions["csm"].engine.dispose()
+
+
+def test_the_same_version_twice_unknown_versions_and_other_staff(settings: Settings,
+                                                                  tree: Path) -> None:
+    app = _two_versions(settings, tree)
+    try:
+        portal = signed_in(app, staff(app, roles=("analyst",)))
+        same = portal.get(f"{DIFF}?from=2&to=2")
+        assert same.status == 200
+        assert same.soup.select_one(".diff-none").get_text(strip=True) == "No difference."
+        assert same.soup.select_one(".diff-migration") is None
+        for query in ("?from=3", "?to=9", "?from=x&to=2", "?from=1&to=-1"):
+            assert portal.get(DIFF + query).status == 404, query
+        assert portal.get("/backoffice/analyst/workflows/no_such_thing/diff").status == 404
+        other = signed_in(app, staff(app, roles=("prestations",)))
+        assert other.get(DIFF).status == 403
+        assert other.get(f"{DIFF}?from=1&to=2").status == 403
+    finally:
+        app.extensions["csm"].engine.dispose()

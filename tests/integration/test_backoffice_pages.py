@@ -308,6 +308,8 @@ def test_every_back_office_route_with_each_role(app, role):
         "/backoffice/analyst/": 200 if role == "admin" else 403,
         "/backoffice/analyst/check.json": 200 if role == "admin" else 403,
         "/backoffice/analyst/workflows/resource_declaration": 200 if role == "admin" else 403,
+        "/backoffice/analyst/workflows/resource_declaration/diff":
+            200 if role == "admin" else 403,
         "/backoffice/analyst/preview/resource_declaration": 200 if role == "admin" else 403,
     }
     walked = set()

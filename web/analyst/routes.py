@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,8 @@ from engine import (
 )
 from engine import runtime as engine
 from engine.diagrams import filling_diagram, lifecycle_diagram
+from engine.diff import diff, migration_issues
+from engine.migrations import Migration, Operation
 from web.analyst import bp
 from web.analyst.access import analyst_required
 from web.analyst.checks import check_json, run_checks
@@ -42,6 +45,7 @@ from web.portal.forms import (
     set_choices,
 )
 from web.portal.layout import present
+from web.publishing import PublishingError, migrate_drafts, stored_bundle
 
 # -- the check report ----------------------------------------------------------------------------
 
@@ -144,6 +148,111 @@ def workflow_page(workflow: str) -> str:
         lifecycle_svg=render(lifecycle_graph(wf, lang), "lifecycle"),
         filling_text=filling_diagram(wf, lang), lifecycle_text=lifecycle_diagram(wf, lang),
         steps=steps, total=sum(drafts.values()), personas=_persona_choices(wf, lang))
+
+
+# -- what changes between two versions ------------------------------------------------------------
+
+CHANGE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("steps", ("step_added", "step_removed", "start_changed", "step_form_changed")),
+    ("fields", ("field_added", "field_removed", "field_renamed", "field_moved", "field_required",
+                "field_not_required", "bound_changed", "options_added", "options_removed")),
+    ("conditions", ("next_changed", "skip_unless_changed", "availability_changed")),
+    ("lifecycle", ("state_added", "state_removed", "initial_changed", "transition_added",
+                   "transition_changed", "transition_removed")),
+)
+"""The kinds of :class:`engine.diff.Change` the page lists under one heading each."""
+
+
+def _group_title(group: str) -> str:
+    titles = {"steps": _("Steps"), "fields": _("Fields"),
+              "conditions": _("Conditions: where a step leads, when it is asked, who may start"),
+              "lifecycle": _("Lifecycle")}
+    return str(titles.get(group, _("Other changes")))
+
+
+def _asked_version(name: str, versions: list[int], default: int) -> int:
+    asked = request.args.get(name, "")
+    if not asked:
+        return default
+    if not asked.isdigit() or int(asked) not in versions:
+        abort(404)
+    return int(asked)
+
+
+def _operation_words(op: Operation) -> str:
+    """One operation of a ``migrate``, in the page's language."""
+    words: str
+    if op.kind == "rename":
+        words = _("Step %(step)s: the answer to field %(field)s becomes field %(to)s.",
+                  step=op.step, field=op.field, to=op.to_field)
+    elif op.kind == "move":
+        words = _("The answer to field %(field)s of step %(step)s moves to field %(to)s of step"
+                  " %(to_step)s.", field=op.field, step=op.step, to=op.to_field,
+                  to_step=op.to_step)
+    elif op.kind == "drop" and op.field:
+        words = _("The answer to field %(field)s of step %(step)s is dropped.", field=op.field,
+                  step=op.step)
+    elif op.kind == "drop":
+        words = _("The answers of step %(step)s are dropped.", step=op.step)
+    else:
+        words = _("Step %(step)s: drafts that already answered it get %(value)s for field"
+                  " %(field)s.", step=op.step, field=op.field,
+                  value=json.dumps(op.value, ensure_ascii=False))
+    return words
+
+
+@bp.get("/workflows/<workflow>/diff")
+@audience("staff")
+@analyst_required
+def diff_page(workflow: str) -> str:
+    """What changes for members from version ``from`` to version ``to`` (by default the
+    previous and the current one) and, when ``to`` migrates from ``from``, what would happen
+    to the stored drafts (a dry run: nothing moves)."""
+    lang = current_language()
+    versions = versions_of(workflow)
+    if not versions:
+        abort(404)
+    current = services().catalog.current(workflow)
+    to = _asked_version("to", versions, current.version if current is not None
+                        else versions[-1])
+    earlier = [v for v in versions if v < to]
+    start = _asked_version("from", versions, earlier[-1] if earlier else to)
+    try:
+        old = services().catalog.get(db(), workflow, start)
+        new = services().catalog.get(db(), workflow, to)
+        bundle = stored_bundle(db(), workflow, to)
+    except (CatalogError, PublishingError):
+        abort(404)
+    migration = Migration.of(bundle.workflow) if start != to else None
+    groups: list[dict[str, Any]] = []
+    if start != to:
+        changes = diff(old, new, migration)
+        kinds = dict(CHANGE_GROUPS)
+        for group in [name for name, _codes in CHANGE_GROUPS] + ["other"]:
+            listed = [c for c in changes if c.code in kinds.get(group, ())] if group != "other" \
+                else [c for c in changes if not any(c.code in k for k in kinds.values())]
+            if listed:
+                groups.append({"name": group, "title": _group_title(group),
+                               "changes": [{"code": c.code, "text": c.message.text(lang)}
+                                           for c in listed]})
+    plan: dict[str, Any] | None = None
+    if migration is not None:
+        plan = {"from": migration.from_version,
+                "operations": [_operation_words(op) for op in migration.operations],
+                "fits": migration.from_version == start, "problems": [], "drafts": None}
+        if plan["fits"]:
+            issues = migration_issues(old, bundle)
+            plan["problems"] = [{"pointer": p, "code": c, "text": m.text(lang)}
+                                for p, c, m in issues]
+            if not issues:  # a dry run, outside any transaction that could write
+                run = migrate_drafts(db(), old, new, migration, services().clock.now(),
+                                     dry_run=True)
+                plan["drafts"] = {"total": len(run.drafts),
+                                  "move": len(run.drafts) - len(run.broken),
+                                  "broken": len(run.broken)}
+    return render_template(
+        "analyst/diff.html", wf=new, wf_title=new.title.text(lang), versions=versions,
+        start=start, to=to, groups=groups, plan=plan)
 
 
 def _persona_choices(wf: Workflow, lang: str) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from web.portal import (  # noqa: E402,F401 - the routes
     employer,
     home,
     pages,
+    payslips,
     personal_data,
     public,
     steps,

@@ -65,7 +65,7 @@ def employer_select() -> BaseResponse:
     return redirect(url_for("portal.employer_workforce"))
 
 
-def _selected() -> Employer | None:
+def selected_client() -> Employer | None:
     """The client chosen in this session, if the account may still act for it."""
     chosen = session.get(SELECTED)
     if not isinstance(chosen, str):
@@ -76,31 +76,37 @@ def _selected() -> Employer | None:
     return found
 
 
-def _choose_first() -> BaseResponse:
+def choose_client_first() -> BaseResponse:
     flash(gettext("Select a client first."), "info")
     return redirect(url_for("portal.employer_clients"))
+
+
+def chosen_period() -> tuple[str, list[str], str | None]:
+    """The month of ``?period=`` (the current one by default), the months the picker offers,
+    and the error when ``?period=`` is not a month up to the current one (then the current)."""
+    today = services().clock.today()
+    current = employers.current_period(today)
+    period = request.args.get("period", current) or current
+    error = None
+    if employers.period_bounds(period) is None or period > current:
+        error = gettext("Choose a month, up to the current one (%(current)s).", current=current)
+        period = current
+    periods = employers.recent_periods(today)
+    if period not in periods:
+        periods.append(period)
+    return period, periods, error
 
 
 @bp.get("/client/workforce")
 @audience("employer")
 @employer_required
 def employer_workforce() -> BaseResponse | str | tuple[str, int]:
-    client = _selected()
+    client = selected_client()
     if client is None:
-        return _choose_first()
-    today = services().clock.today()
-    current = employers.current_period(today)
-    period = request.args.get("period", current) or current
-    bounds = employers.period_bounds(period)
-    error = None
-    if bounds is None or period > current:
-        error = gettext("Choose a month, up to the current one (%(current)s).", current=current)
-        period = current
+        return choose_client_first()
+    period, periods, error = chosen_period()
     after = request.args.get("after") or None
     page = employers.workforce(db(), client.id, period, after)
-    periods = employers.recent_periods(today)
-    if period not in periods:
-        periods.append(period)
     body = render_template("portal/employer/workforce.html", client=client, period=period,
                            periods=periods, page=page, after=after, error=error,
                            tab="workforce")
@@ -111,9 +117,9 @@ def employer_workforce() -> BaseResponse | str | tuple[str, int]:
 @audience("employer")
 @employer_required
 def employer_statements() -> BaseResponse | str:
-    client = _selected()
+    client = selected_client()
     if client is None:
-        return _choose_first()
+        return choose_client_first()
     rows = employers.statements(db(), client.id) if client.direct_debit else []
     return render_template("portal/employer/statements.html", client=client, tab="statements",
                            statements=[_statement_row(s) for s in rows])
@@ -129,7 +135,7 @@ def _statement_row(statement: ContributionStatement) -> dict[str, Any]:
 @audience("employer")
 @employer_required
 def employer_statement_pdf(statement_id: str) -> Response:
-    client = _selected()
+    client = selected_client()
     found = (employers.statement(db(), client.id, statement_id)
              if client is not None and client.direct_debit else None)
     if client is None or found is None:
@@ -146,7 +152,7 @@ def employer_statement_pdf(statement_id: str) -> Response:
 @audience("employer")
 @employer_required
 def employer_sepa_mandate() -> Response:
-    client = _selected()
+    client = selected_client()
     if client is None:
         raise ApiProblem(404, "not_found", NOT_FOUND)
     document = render_template(
