@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 from flask import abort
 
 from web.analyst import bp
-from web.backoffice.signin import current_staff, refuse_members, staff, staff_required
+from web.backoffice.signin import current_staff, guard_staff_blueprint, staff, staff_required
 from web.security_log import security_event
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -19,18 +19,7 @@ ROLES = frozenset({"analyst", "admin"})
 """The roles that open the analyst tools."""
 
 
-@bp.before_request
-def _refuse_members() -> None:
-    refuse_members()  # a member's browser: 404, as on every back-office page
-
-
-@bp.context_processor
-def _back_office_context() -> dict[str, Any]:
-    actor = current_staff()
-    if actor is None:
-        return {"staff_signed_in": None}
-    account = actor.account
-    return {"staff_signed_in": {"name": account.display_name or account.identifier}}
+guard_staff_blueprint(bp)
 
 
 @bp.app_context_processor

@@ -8,7 +8,6 @@ answered 404 before anything else (:func:`web.backoffice.signin.refuse_members`)
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import segno
 from flask import abort, flash, redirect, render_template, request, session, url_for
@@ -29,9 +28,9 @@ from web.backoffice.signin import (
     back_office_next,
     current_staff,
     enrolment_secret,
+    guard_staff_blueprint,
     password_accepted,
     pending_account,
-    refuse_members,
     sign_in,
     sign_out,
     staff,
@@ -64,18 +63,7 @@ class CodeForm(FlaskForm):  # type: ignore[misc]
     code = StringField(validators=[InputRequired(), Length(max=MAX_CODE)])
 
 
-@bp.before_request
-def _refuse_members() -> None:
-    refuse_members()
-
-
-@bp.context_processor
-def _back_office_context() -> dict[str, Any]:
-    actor = current_staff()
-    if actor is None:
-        return {"staff_signed_in": None}
-    account = actor.account
-    return {"staff_signed_in": {"name": account.display_name or account.identifier}}
+guard_staff_blueprint(bp)
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import abort, current_app, flash, g, redirect, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 
 from web.current import db, services
@@ -169,6 +169,20 @@ def back_office_next(target: str | None) -> str:
     home = url_for("backoffice.home")
     found = safe_next(target, home)
     return found if found == "/backoffice" or found.startswith("/backoffice/") else home
+
+
+def guard_staff_blueprint(bp: Blueprint) -> None:
+    """What every back-office blueprint does before its views: refuse a member's browser
+    (:func:`refuse_members`), and give its templates ``staff_signed_in`` (the header's name)."""
+    bp.before_request(refuse_members)
+
+    @bp.context_processor
+    def _back_office_context() -> dict[str, Any]:
+        actor = current_staff()
+        if actor is None:
+            return {"staff_signed_in": None}
+        account = actor.account
+        return {"staff_signed_in": {"name": account.display_name or account.identifier}}
 
 
 def refuse_members() -> None:

@@ -101,15 +101,20 @@ def chosen_period() -> tuple[str, list[str], str | None]:
 @audience("employer")
 @employer_required
 def employer_workforce() -> BaseResponse | str | tuple[str, int]:
+    return workforce_page("portal/employer/workforce.html", "workforce")
+
+
+def workforce_page(template: str, tab: str) -> BaseResponse | str | tuple[str, int]:
+    """The selected client's workforce for the period asked (a keyset page of it), drawn by
+    ``template``: the workforce page, and the payslips' first screen."""
     client = selected_client()
     if client is None:
         return choose_client_first()
     period, periods, error = chosen_period()
     after = request.args.get("after") or None
     page = employers.workforce(db(), client.id, period, after)
-    body = render_template("portal/employer/workforce.html", client=client, period=period,
-                           periods=periods, page=page, after=after, error=error,
-                           tab="workforce")
+    body = render_template(template, client=client, period=period, periods=periods, page=page,
+                           after=after, error=error, tab=tab)
     return (body, 400) if error else body
 
 

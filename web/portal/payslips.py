@@ -47,7 +47,12 @@ from web.payslips import (
     render_payslip_pdf,
 )
 from web.portal import bp
-from web.portal.employer import choose_client_first, chosen_period, selected_client
+from web.portal.employer import (
+    choose_client_first,
+    chosen_period,
+    selected_client,
+    workforce_page,
+)
 from web.portal.signin import employer_required
 
 MAX_EXTRAS = 5
@@ -211,16 +216,7 @@ def _period() -> str:
 @audience("employer")
 @employer_required
 def employer_payslips() -> BaseResponse | str | tuple[str, int]:
-    client = selected_client()
-    if client is None:
-        return choose_client_first()
-    period, periods, error = chosen_period()
-    after = request.args.get("after") or None
-    page = employers.workforce(db(), client.id, period, after)
-    body = render_template("portal/employer/payslips.html", client=client, period=period,
-                           periods=periods, page=page, after=after, error=error,
-                           tab="payslips")
-    return (body, 400) if error else body
+    return workforce_page("portal/employer/payslips.html", "payslips")
 
 
 def _form_page(client: Employer, employee: Employee, period: str, form: PayslipForm,

@@ -27,7 +27,7 @@ from web.db.models import (
     EmployerClient,
     Employment,
 )
-from web.registry.checks import CHUNK, _in_database, items
+from web.registry.checks import CHUNK, _date, _in_database, _text, items
 
 if TYPE_CHECKING:
     from web.registry.importer import Counts, ImportSummary
@@ -44,18 +44,6 @@ _WHAT = {"employers": ("employeur", "employer"), "employees": ("salarié", "empl
 def cents(amount: str) -> int:
     """``"1234.56"`` -> 123456 (the schema's amount pattern: two decimals, in quotes)."""
     return int(Decimal(amount) * 100)
-
-
-def _text(item: Mapping[str, Any], key: str) -> str | None:
-    value = item.get(key)
-    return value if isinstance(value, str) else None
-
-
-def _date(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-    except ValueError:
-        return None
 
 
 def _amount(value: Any) -> int | None:
