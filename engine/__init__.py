@@ -23,9 +23,11 @@ from engine.runtime import (
     member_actions,
     path,
     planned_path,
+    prefill_params,
     scope_of,
     shown,
     unavailable,
+    unique_value,
 )
 from engine.state import SubmissionState
 
@@ -36,4 +38,5 @@ __all__ = [
     "Step", "StepInvalid", "SubmissionState", "Text", "Workflow", "YamlError", "choices",
     "compile_bundle", "condition_env", "host_check_failed", "load_definitions",
     "member_actions", "path", "planned_path", "review", "scope_of", "shown", "unavailable",
+    "prefill_params", "unique_value",
 ]

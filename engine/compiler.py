@@ -133,6 +133,8 @@ def _compile_conditions(bundle: Bundle, issues: list[Issue]) -> dict[str, Expres
     values = list(_values(bundle.workflow))
     if "one_per" in bundle.workflow:
         values.append(("/one_per", bundle.workflow["one_per"]))
+    if "unique_per" in bundle.workflow:  # read at submission: answers and contexts
+        values.append(("/unique_per", bundle.workflow["unique_per"]))
     for pointer, text in values:
         shown = "/shows/" in pointer
         scope = before_start if pointer == "/one_per" else \
@@ -150,9 +152,13 @@ def _values(wf: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     for name, step in wf["steps"].items():
         for i, shown in enumerate(step.get("shows", [])):
             yield f"/steps/{name}/shows/{i}/value", shown["value"]
-        for field, source in step.get("choices", {}).items():
-            for param, text in source.get("with", {}).items():
-                yield f"/steps/{name}/choices/{field}/with/{param}", text
+        for key in ("choices", "prefill"):
+            for field, source in step.get(key, {}).items():
+                for param, text in source.get("with", {}).items():
+                    yield f"/steps/{name}/{key}/{field}/with/{param}", text
+        for i, call in enumerate(step.get("rules", [])):
+            for param, text in (call.get("with", {}) if isinstance(call, dict) else {}).items():
+                yield f"/steps/{name}/rules/{i}/with/{param}", text
     for i, tr in enumerate(wf["lifecycle"]["transitions"]):
         for param, text in tr.get("produces", {}).get("with", {}).items():
             yield f"/lifecycle/transitions/{i}/produces/with/{param}", text
@@ -195,13 +201,16 @@ def _build(bundle: Bundle, conditions: Mapping[str, Expression]) -> Workflow:
         steps[name] = Step(name=name, title=title, form=raw.get("form"),
                            review=bool(raw.get("review", False)), next=nexts,
                            skip_unless=conditions.get(f"/steps/{name}/skip_unless"),
-                           rules=tuple(raw.get("rules", ())),
+                           rules=tuple(rule_name(call) for call in raw.get("rules", ())),
+                           rule_params=MappingProxyType({
+                               rule_name(call): MappingProxyType({
+                                   p: conditions[f"/steps/{name}/rules/{i}/with/{p}"]
+                                   for p in call.get("with", {})})
+                               for i, call in enumerate(raw.get("rules", ()))
+                               if isinstance(call, dict)}),
+                           prefill=_sources(raw, "prefill", name, conditions),
                            requires_opened=tuple(raw.get("requires_opened", ())),
-                           choices=MappingProxyType({
-                               field: ChoiceSource(source["from"], MappingProxyType({
-                                   p: conditions[f"/steps/{name}/choices/{field}/with/{p}"]
-                                   for p in source.get("with", {})}))
-                               for field, source in raw.get("choices", {}).items()}),
+                           choices=_sources(raw, "choices", name, conditions),
                            shows=tuple(Shown(_text(s["label"]),
                                              conditions[f"/steps/{name}/shows/{i}/value"])
                                        for i, s in enumerate(raw.get("shows", []))),
@@ -222,10 +231,26 @@ def _build(bundle: Bundle, conditions: Mapping[str, Expression]) -> Workflow:
         start=wf["start"], steps=MappingProxyType(steps), forms=MappingProxyType(forms),
         messages=MappingProxyType({k: _text(v) for k, v in wf.get("messages", {}).items()}),
         lifecycle=lifecycle, digest=bundle.digest, one_per=conditions.get("/one_per"),
+        subject=wf.get("subject"), unique_per=conditions.get("/unique_per"),
         machines=build_machines(steps, lifecycle),
         catalogues=MappingProxyType({name: tuple(c["entries"])
                                      for name, c in bundle.catalogues.items()
                                      if name in wf.get("catalogues", ())}))
+
+
+def rule_name(call: str | Mapping[str, Any]) -> str:
+    """A step's rule is written as its name, or ``{name: ..., with: {...}}``."""
+    return call if isinstance(call, str) else str(call["name"])
+
+
+def _sources(raw: Mapping[str, Any], key: str, step: str,
+             conditions: Mapping[str, Expression]) -> Mapping[str, ChoiceSource]:
+    """``choices`` or ``prefill`` of a step: by field, a named source and its parameters."""
+    return MappingProxyType({
+        field: ChoiceSource(source["from"], MappingProxyType({
+            p: conditions[f"/steps/{step}/{key}/{field}/with/{p}"]
+            for p in source.get("with", {})}))
+        for field, source in raw.get(key, {}).items()})
 
 
 def _lifecycle(life: Mapping[str, Any], conditions: Mapping[str, Expression]) -> Lifecycle:
@@ -242,7 +267,7 @@ def _lifecycle(life: Mapping[str, Any], conditions: Mapping[str, Expression]) ->
         transitions=tuple(StaffTransition(
             name=t["name"], sources=(t["from"],) if isinstance(t["from"], str) else
             tuple(t["from"]), dest=t["to"], role=t["role"], title=_text(t["title"]),
-            reason=bool(t.get("reason", False)),
+            reason=bool(t.get("reason", False)), form=t.get("form"),
             produces=t["produces"]["name"] if "produces" in t else None,
             produce_params=MappingProxyType({
                 p: conditions[f"/lifecycle/transitions/{i}/produces/with/{p}"]

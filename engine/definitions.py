@@ -73,6 +73,12 @@ class Step:
     checks: tuple[HostCheck, ...] = ()
     """The host checks of the step's answers (an ``answer`` and a ``submit`` carry them in a
     ``host_check`` effect; the web layer runs them before storing)."""
+    rule_params: Mapping[str, Mapping[str, Expression]] = field(default_factory=dict)
+    """The parameters of the step's rules written ``{name: rule, with: {...}}``, by rule name,
+    evaluated on the answers and contexts when the rule runs (``RuleInput.params``)."""
+    prefill: Mapping[str, ChoiceSource] = field(default_factory=dict)
+    """Fields of the step's form filled in beforehand from host data, by field name: a source
+    the web layer registers, and its parameters (evaluated on the answers so far)."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,9 @@ class StaffTransition:
     """The name of what the web layer produces when it fires (a registered producer)."""
     produce_params: Mapping[str, Expression] = field(default_factory=dict)
     """The producer's parameters, evaluated on the submitted answers."""
+    form: str | None = None
+    """A form staff fill in to fire it (a corrective declaration, say): its answers are kept
+    with the submission (``SubmissionState.records``)."""
 
 
 @dataclass(frozen=True)
@@ -188,6 +197,12 @@ class Workflow:
     machines: Machines = field(repr=False, compare=False)
     catalogues: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
     """The entries of each catalogue the workflow declares, as plain data."""
+    subject: str | None = None
+    """What each submission is about, chosen before it starts (``client``: one of the employer
+    account's clients); None: about its owner."""
+    unique_per: Expression | None = None
+    """Evaluated at submission on the answers and contexts: two submitted ones with the same
+    value for the same subject (or owner) are refused (the database holds the key)."""
 
     @property
     def key(self) -> tuple[str, int]:

@@ -93,6 +93,13 @@ def _check_property(name: str, schema: Any, field: Mapping[str, Any], here: str,
                                      f"{fhere}/items")
     if kind == "object":
         yield from _check_object(schema, field.get("items", {}), here, f"{fhere}/items")
+    if "upload" in field and field.get("widget", "repeat" if kind == "array" else None) \
+            != "repeat":
+        yield (f"{fhere}/upload", "upload_not_repeat", Message(
+            f"« {name} » n'est pas une liste répétée (« widget: repeat ») : seule une liste peut"
+            " être envoyée en fichier CSV (« upload: csv »).",
+            f"“{name}” is not a repeating list (“widget: repeat”): only a list can be uploaded"
+            " as a CSV file (“upload: csv”)."))
     if field.get("widget") in _CHOICE_WIDGETS:
         options = field.get("options", {})
         for value in schema.get("enum", []):

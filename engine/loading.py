@@ -81,8 +81,7 @@ def load_definitions(root: str | Path, rule_names: frozenset[str] | None = None,
     result.report.extend(_check_archive(files, root))
     for key, loaded in files.by_kind["workflow"].items():
         wf = loaded.data
-        used_forms = {s["form"]: forms[s["form"]] for s in wf["steps"].values()
-                      if s.get("form") in forms}
+        used_forms = {name: forms[name] for name in forms_named(wf) if name in forms}
         used_contexts = {n: contexts[n] for n in wf.get("context", []) if n in contexts}
         used_catalogues = {n: catalogues[n] for n in wf.get("catalogues", []) if n in catalogues}
         bundle = Bundle(workflow=wf, forms=used_forms, contexts=used_contexts,
@@ -102,6 +101,13 @@ def load_definitions(root: str | Path, rule_names: frozenset[str] | None = None,
                 for pointer, code, message in condition_warnings(bundle, condition_env(bundle)))
     result.report.extend(_unused_forms(files, root))
     return result
+
+
+def forms_named(wf: Mapping[str, Any]) -> list[str]:
+    """The forms a workflow uses: its steps', then its staff transitions' (``form:``)."""
+    names = [s["form"] for s in wf["steps"].values() if isinstance(s.get("form"), str)]
+    names += [t["form"] for t in wf["lifecycle"]["transitions"] if isinstance(t.get("form"), str)]
+    return list(dict.fromkeys(names))
 
 
 def _unknown_roles(workflow: Loaded, roles: Loaded | None, root: Path) -> Iterator[Problem]:
@@ -129,8 +135,8 @@ def _unused_forms(files: _Files, root: Path) -> Iterator[Problem]:
     """A form no workflow (current or archived) uses: a leftover, or a step that forgot it."""
     if files.unread_workflow:
         return
-    used = {step.get("form") for loaded in files.by_kind["workflow"].values()
-            for step in loaded.data["steps"].values()}
+    used = {name for loaded in files.by_kind["workflow"].values()
+            for name in forms_named(loaded.data)}
     for name, loaded in sorted(files.by_kind["form"].items()):
         if name not in used:
             line, column = loaded.position("/form") or (None, None)

@@ -55,6 +55,8 @@ def _lines(fields: Mapping[str, Any], values: Mapping[str, Any], prefix: str, la
         label = prefix + field["label"][lang]
         value = values.get(name)
         here = f"{pointer}/{name}"
+        if field.get("widget") == "hidden":  # kept for the service (an id), not read by people
+            continue
         if field.get("widget") == "repeat" and isinstance(value, list):
             if not value:
                 yield ReviewLine(label, "—", here)

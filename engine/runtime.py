@@ -70,6 +70,24 @@ def unavailable(wf: Workflow, context: Context) -> Requirement | None:
     return next((r for r in wf.availability if not r.when.test(values)), None)
 
 
+def unique_value(wf: Workflow, answers: Answers, context: Context) -> str:
+    """The value of ``unique_per`` on these answers ("" without ``unique_per`` or when empty):
+    the web layer keys the submission with it, per subject (or owner)."""
+    if wf.unique_per is None:
+        return ""
+    value = wf.unique_per.evaluate(values_of(answers, context))
+    return "" if value is None else str(value)
+
+
+def prefill_params(wf: Workflow, state: SubmissionState, step_name: str,
+                   context: Context) -> dict[str, dict[str, Any]]:
+    """For each pre-filled field of the step: its source's parameters, on the answers so far
+    (the web layer asks the source; the engine never reads host data itself)."""
+    values = values_of(state.data, context)
+    return {field: {p: e.evaluate(values) for p, e in source.params.items()}
+            for field, source in wf.steps[step_name].prefill.items()}
+
+
 def scope_of(wf: Workflow, context: Context) -> str:
     """What makes a submission unique for its owner (``one_per``), "" when anything goes."""
     if wf.one_per is None:
@@ -224,8 +242,11 @@ def check_step(wf: Workflow, state: SubmissionState, name: str, data: Any,
     if errors:
         return errors
     answers = {**state.data, name: data}
+    values = values_of(answers, context)
     for rule_name in step.rules:
-        for err in get_rule(rule_name)(RuleInput(data, answers, context.values, context.today)):
+        params = {p: e.evaluate(values) for p, e in step.rule_params.get(rule_name, {}).items()}
+        for err in get_rule(rule_name)(RuleInput(data, answers, context.values, context.today,
+                                                 params)):
             errors.append(FieldError(err.path, err.code, Message(err.fr, err.en), err.params))
     return errors
 
@@ -324,7 +345,9 @@ def submit(wf: Workflow, state: SubmissionState, context: Context) -> Outcome:
                                         Effect("receipt", {"amended": True})))
     status = wf.machines.move_status(state.status, "submit", values_of(snapshot, context))
     new = state.evolve(status=status, submitted=snapshot, data=snapshot, labels=labels)
+    unique = unique_value(wf, snapshot, context)
     return Outcome(new, "submitted", (*_host_checks(wf, final, snapshot),
+                                      *((Effect("unique", {"value": unique}),) if unique else ()),
                                       Effect("receipt", {"amended": False})))
 
 
@@ -364,7 +387,8 @@ def amend(wf: Workflow, state: SubmissionState) -> Outcome:
 
 
 def staff_transition(wf: Workflow, state: SubmissionState, name: str,
-                     roles: frozenset[str], reason: str | None = None) -> Outcome:
+                     roles: frozenset[str], reason: str | None = None,
+                     data: Any = None, on: date | None = None) -> Outcome:
     """Fire a lifecycle transition for staff holding ``roles``. A transition declared with
     ``reason: true`` needs a non-blank ``reason``. The outcome's ``changed`` effect says from
     which state to which, with the reason; ``produce`` follows when the transition ``produces``
@@ -389,6 +413,14 @@ def staff_transition(wf: Workflow, state: SubmissionState, name: str,
                        f"Indiquez le motif de l'action « {found.title.fr} ».",
                        f"Give the reason for the action “{found.title.en}”.")
     new = state.evolve(status=status)
+    if found.form is not None:  # staff fill in the transition's form: kept in ``records``
+        form = wf.forms[found.form]
+        data = normalise(data if data is not None else {})
+        errors = validate_step(form.validator, form.fields, data)
+        if errors:
+            raise StepInvalid(errors)
+        record = {"transition": name, "on": on.isoformat() if on else None, "data": data}
+        new = new.evolve(records=(*state.records, record))
     if state.editing and status not in wf.lifecycle.member_can_amend_in:
         before = state.submitted or {}
         new = new.evolve(editing=False, data=before, step=None,

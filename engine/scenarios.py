@@ -54,7 +54,7 @@ _TOP_KEYS = frozenset({"workflow", "version", "title", "lang", "today", "context
 _MOVES: Mapping[str, frozenset[str]] = MappingProxyType({
     "open": frozenset(), "answer": frozenset({"data", "expect_errors"}), "back": frozenset(),
     "submit": frozenset({"expect_errors"}), "cancel": frozenset(), "amend": frozenset(),
-    "staff": frozenset({"roles", "reason"})})
+    "staff": frozenset({"roles", "reason", "data", "expect_errors"})})
 _NAMED = frozenset({"open", "answer", "staff"})  # moves that need a name: `answer: terms`
 _EXPECT_KEYS = ("unavailable", "path", "step", "status", "summary", "events")
 
@@ -352,7 +352,7 @@ class _Run:
                 found = wf.lifecycle.transition(name)
                 roles = [] if found is None else [found.role]
             return staff_transition(wf, state, name, frozenset(map(str, roles)),
-                                    options.get("reason"))
+                                    options.get("reason"), options.get("data"), ctx.today)
         moves: dict[str, Callable[[], Outcome]] = {
             "open": lambda: open_document(wf, state, name),
             "answer": lambda: answer(wf, state, name, options.get("data") or {}, ctx),

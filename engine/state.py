@@ -34,6 +34,9 @@ class SubmissionState:
     """What was last submitted: only the steps on the path, frozen."""
     labels: Labels = field(default_factory=dict)
     """The labels of the choices made in dynamic-choice fields, as they were offered."""
+    records: tuple[Mapping[str, Any], ...] = ()
+    """What staff entered with a transition that has a ``form`` (a corrective declaration):
+    ``{"transition", "on" (ISO date), "data"}``, oldest first."""
 
     def evolve(self, **changes: Any) -> SubmissionState:
         return replace(self, **changes)
@@ -47,6 +50,8 @@ class SubmissionState:
             "opened": list(self.opened),
             "submitted": None if self.submitted is None else
             {k: dict(v) for k, v in self.submitted.items()}}
+        if self.records:  # absent when empty, as labels
+            found["records"] = [dict(r) for r in self.records]
         if self.labels:  # absent when empty: states saved before labels existed look the same
             found["labels"] = {step: {name: dict(label) for name, label in fields.items()}
                                for step, fields in self.labels.items()}
@@ -60,4 +65,5 @@ class SubmissionState:
                    status=raw["status"], data=raw["data"],
                    reached_review=bool(raw["reached_review"]), editing=bool(raw["editing"]),
                    opened=tuple(raw["opened"]), submitted=raw["submitted"],
-                   labels=raw.get("labels") or {})
+                   labels=raw.get("labels") or {},
+                   records=tuple(raw.get("records") or ()))

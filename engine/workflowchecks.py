@@ -51,8 +51,28 @@ def check_workflow(wf: Mapping[str, Any], forms: Mapping[str, Any], contexts: Ma
                     "Le catalogue", "Catalogue", name, (known or {}).get("catalogues",
                                                                          catalogues))
     yield from _check_choices(steps, forms, choice_names)
+    yield from _check_prefill(steps, forms)
+    for i, transition in enumerate(wf["lifecycle"]["transitions"]):
+        if "form" in transition and transition["form"] not in forms:
+            yield f"/lifecycle/transitions/{i}/form", "unknown_form", _unknown(
+                "Le formulaire", "Form", transition["form"], (known or {}).get("forms", forms))
     yield from _check_graph(wf, steps)
     yield from _check_lifecycle(wf["lifecycle"], wf.get("documents", {}))
+
+
+def _check_prefill(steps: Mapping[str, Any], forms: Mapping[str, Any]) -> Iterator[Issue]:
+    """What ``prefill`` fills in is a field of the step's form. (Its sources are the web
+    layer's: an unknown one stops the service at start, as an unknown producer does.)"""
+    for name, step in steps.items():
+        form = forms.get(step.get("form", ""))
+        for field in step.get("prefill", {}):
+            if form is not None and field not in form["fields"]:
+                listed = ", ".join(form["fields"])
+                yield f"/steps/{name}/prefill/{field}", "unknown_prefill_field", Message(
+                    f"« {field} » n'est pas un champ du formulaire « {step['form']} » : il ne"
+                    f" peut pas être pré-rempli. Champs possibles : {listed}.",
+                    f"“{field}” is not a field of form “{step['form']}”: it cannot be"
+                    f" pre-filled. Possible fields: {listed}.")
 
 
 def _check_choices(steps: Mapping[str, Any], forms: Mapping[str, Any],
@@ -114,7 +134,8 @@ def _check_references(wf: Mapping[str, Any], steps: Mapping[str, Any], forms: Ma
         if "form" in step and step["form"] not in forms:
             yield f"{here}/form", "unknown_form", _unknown(
                 "Le formulaire", "Form", step["form"], known.get("forms", forms))
-        for i, rule in enumerate(step.get("rules", [])):
+        for i, call in enumerate(step.get("rules", [])):
+            rule = call if isinstance(call, str) else call["name"]
             if rule not in rule_names:
                 yield f"{here}/rules/{i}", "unknown_rule", _unknown(
                     "La règle", "Rule", rule, rule_names)

@@ -60,6 +60,9 @@ class RuleInput:
     answers: Mapping[str, Mapping[str, Any]]  # every answered step, by step name
     context: Mapping[str, Any]  # host data: {"campaign": {...}, "household": {...}}
     today: date
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    """The step's ``with:`` values for this rule (``rules: [{name, with}]``), evaluated on the
+    answers and contexts; empty when the step names the rule alone."""
 
 
 Rule = Callable[[RuleInput], list[RuleError]]

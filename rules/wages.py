@@ -36,7 +36,7 @@ CONTRACT_END = "contract_end"
 MAX_HOURS = Decimal(744)  # 31 days x 24 hours: more cannot be worked in a month
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_AMOUNT = re.compile(r"\d{1,12}(\.\d{1,2})?")
+_AMOUNT = re.compile(r"\d{1,12}([.,]\d{1,2})?")
 _MONTHS_EN = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -57,11 +57,12 @@ class Totals:
 
 
 def parse_amount(value: Any) -> Decimal | None:
-    """A gross amount: a text of digits with at most 2 decimals and a dot (``"1234.56"``), not
-    negative; None otherwise. A JSON number is refused too (floats are not money)."""
+    """A gross amount: a text of digits with at most 2 decimals after a dot or a comma
+    (``"1234.56"``, ``"1234,56"``), not negative; None otherwise. A JSON number is refused too
+    (floats are not money)."""
     if not isinstance(value, str) or not _AMOUNT.fullmatch(value):
         return None
-    return Decimal(value)
+    return Decimal(value.replace(",", "."))
 
 
 def parse_hours(value: Any) -> Decimal | None:
@@ -261,7 +262,9 @@ def _duplicate_error(index: int, first: int, employee_id: str) -> RuleError:
 def wage_lines(given: RuleInput) -> list[RuleError]:
     """The employees' lines of a wage declaration (ref 004, "Déclarations de salaires").
 
-    Step data: {"period": "YYYY-MM", "employees": [{"employee_id", "last_name", "first_name",
+    Parameter ``period`` (``YYYY-MM``: ``rules: [{name: wage_lines, with: {period:
+    answers.period.period}}]``; else the step data's own ``period``). Step data:
+    {"employees": [{"employee_id", "last_name", "first_name",
     "birth_date", "gross": "1234.56", "hours", "events": [{"kind", "start", "end"}]}]}. Each
     line: gross a text with at most two decimals, 0 or more (``wage_gross_invalid``); hours from
     0 to 744 (``wage_hours_invalid``); an employee added to the declaration (no
@@ -274,7 +277,7 @@ def wage_lines(given: RuleInput) -> list[RuleError]:
     context ``client.workforce_ids`` (``contract_end_not_in_workforce``; not checked when the
     host gives no workforce). Errors are located at ``/employees/{i}/events/{j}/{field}``.
     """
-    parsed = parse_period(given.data.get("period"))
+    parsed = parse_period(given.params.get("period", given.data.get("period")))
     start = end = None
     params_period: dict[str, Any] = {}
     if parsed is not None:

@@ -18,6 +18,7 @@ from web.errors import register_error_handlers
 from web.host_checks import registered as registered_checks
 from web.i18n import init_babel
 from web.passwords import Passwords
+from web.prefill import SOURCES
 from web.producers import registered
 from web.services import Services
 from web.settings import Settings
@@ -34,6 +35,8 @@ def create_app(settings: Settings | None = None) -> Flask:
                       SESSION_COOKIE_NAME="__Host-csm_session" if production else "csm_session",
                       SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=production,
+                      # multipart only: largest text field, number of fields and files (413
+                      # above); a step page's post gets more (_register_limits)
                       MAX_FORM_MEMORY_SIZE=64 * 1024, MAX_FORM_PARTS=400,
                       WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
                       )
@@ -53,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     catalog = Catalog.from_dir(str(settings.definitions_dir))
     catalog.check_providers(PROVIDERS)
     catalog.check_producers(registered())
+    catalog.check_prefill_sources(SOURCES)
     catalog.check_host_checks({name: check.codes for name, check in registered_checks().items()})
     clock = Clock(settings.frozen_today)
     sessions = make_sessions(engine)
@@ -65,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_error_handlers(app)
     app.before_request(refuse_undeclared)  # a view that declares no audience answers 404
     _register_headers(app, production)
+    _register_limits(app, settings)  # before CSRFProtect's hook, the first to read the body
     init_babel(app)
 
     from web.analyst import bp as analyst_bp
@@ -102,6 +107,29 @@ PAGE_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; font-src 'sel
             " form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 """Pages: styles and images from the app itself, no script, no inline style, no framing."""
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+LARGE_POSTS = frozenset({"portal.answer", "portal.upload", "api.submissions.answer_step",
+                         "api.submissions.upload_step"})
+"""The endpoints whose bodies may hold thousands of lines: a step page, whose repeating groups
+(a wage declaration's employees, 5,000 lines of 8 fields or more) are all posted at once, the
+same step answered through the API (about 1 MB of JSON for 5,000 lines), and a CSV upload."""
+STEP_POST_PARTS = 100_000
+"""Fields (and files) of such a post sent as multipart (a CSV upload's form): 5,000 lines of 8
+fields are 40,000, 10,000 lines (the form's maxItems) 80,000. Url-encoded posts have no count
+limit in Werkzeug: their size (``max_step_post_bytes``) bounds them."""
+
+
+def _register_limits(app: Flask, settings: Settings) -> None:
+    @app.before_request
+    def _large_step_posts() -> None:
+        """The app-wide limits (MAX_CONTENT_LENGTH, MAX_FORM_MEMORY_SIZE, MAX_FORM_PARTS) stay
+        small; a step page's post may be larger, still bounded: a body above
+        ``max_step_post_bytes`` is a 413 page, before anything of it is parsed."""
+        if request.endpoint in LARGE_POSTS:
+            request.max_content_length = settings.max_step_post_bytes
+            request.max_form_memory_size = settings.max_step_post_bytes
+            request.max_form_parts = STEP_POST_PARTS
 
 
 def _register_headers(app: Flask, production: bool) -> None:

@@ -60,6 +60,19 @@ class Catalog:
                 for wid, version, name, what in unknown)
                 + f" (known producers: {', '.join(sorted(known)) or 'none'})")
 
+    def check_prefill_sources(self, sources: Iterable[str]) -> None:
+        """Every step's ``prefill`` names a source registered in :mod:`web.prefill`, in every
+        version on disk."""
+        known = set(sources)
+        unknown = sorted({f"{wf.id} version {version}, step {step.name!r}: unknown prefill"
+                          f" source {source.name!r}"
+                          for (_, version), wf in self._compiled.items()
+                          for step in wf.steps.values() for source in step.prefill.values()
+                          if source.name not in known})
+        if unknown:
+            raise CatalogError("; ".join(unknown)
+                               + f" (known prefill sources: {', '.join(sorted(known))})")
+
     def check_host_checks(self, checks: Mapping[str, Iterable[str]]) -> None:
         """Every step's ``checks`` names a host check registered in :mod:`web.host_checks`
         (name → the codes it may answer), with a message for each of its codes, in every

@@ -4,6 +4,7 @@ staff totp-code IDENTIFIER | staff reset-totp IDENTIFIER`` and more (``flask --a
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import cast
 
@@ -337,6 +338,25 @@ def register_cli(app: Flask) -> None:
             count = purge_anonymous(session, services.clock.now())
         click.echo(f"{count} visitor draft{'s' if count != 1 else ''} older than {KEEP_DAYS}"
                    " days purged")
+
+    @app.cli.group("employers")
+    def employers_group() -> None:
+        """The employer portal (ref 004)."""
+
+    @employers_group.command("remind")
+    @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                  help="The day to remind for (YYYY-MM-DD; default: today).")
+    def employers_remind(day: datetime | None) -> None:
+        """E-mail each employer account the clients whose declaration of the current period is
+        still to make (run on the 20th: before the 20th the current period is the previous
+        month). Idempotent: a client is reminded once per period and account."""
+        from web.reminders import send_reminders
+
+        services = _services()
+        today = day.date() if day is not None else services.clock.today()
+        with services.sessions.begin() as session:
+            count = send_reminders(session, services.catalog, today, services.clock.now())
+        click.echo(f"{count} reminder e-mail{'s' if count != 1 else ''} queued")
 
     @app.cli.group("demo", invoke_without_command=True)
     @click.option("--host", default="127.0.0.1")

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from web import declarations, employers
 from web.accounts.letters import address_lines
-from web.db.models import Account, Campaign, CampaignRecipient, Household, Person
+from web.db.models import Account, Campaign, CampaignRecipient, Employer, Household, Person
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class Asker:
     account: Account | None
     """None for a visitor (a ``public`` procedure): no account, no person."""
     person: Person | None
+    subject: str | None = None
+    """What the submission is about, when its workflow has a ``subject`` (a client's id)."""
 
 
 Provider = Callable[[Session, Asker, str, date], dict[str, Any]]
@@ -126,3 +129,19 @@ def member_data(session: Session, person: Person | None) -> dict[str, Any]:
             people.sort(key=lambda p: PEOPLE_ORDER[p["role"]])  # stable: children by age
     return {"population": person.population, "postal_address": address,
             "awaiting_documents": bool(person.awaiting_documents), "people": people}
+
+
+@provider("client")
+def client(session: Session, asker: Asker, workflow: str, today: date) -> dict[str, Any]:
+    """The client a declaration is about (the submission's subject): its number and name, the
+    periods already declared for it with this workflow, its first period and the ids of its
+    known workforce (see contexts/client.yaml). Without a subject: an empty client."""
+    found = session.get(Employer, asker.subject) if asker.subject else None
+    if found is None:
+        return {"id": "", "number": "", "name": "", "active": False, "declared_periods": [],
+                "first_period": None, "workforce_ids": []}
+    declared = declarations.declared(session, workflow, [found.id])[found.id]
+    return {"id": found.id, "number": found.number, "name": found.name,
+            "active": bool(found.active), "declared_periods": sorted(declared),
+            "first_period": employers.first_period(session, found.id),
+            "workforce_ids": employers.known_employee_ids(session, found.id)}

@@ -140,3 +140,25 @@ def creditor_identifier_is_valid(identifier: str) -> bool:
     country, check, national = identifier[:2], identifier[2:4], identifier[7:]
     digits = "".join(str(int(c, 36)) for c in national + country) + check
     return int(digits) % 97 == 1
+
+
+def full_workforce(session: Session, employer_id: str, period: str) -> list[Employee]:
+    """The employer's whole workforce for ``period`` (a valid ``YYYY-MM``), in the workforce
+    pages' order: what a wage declaration is pre-filled with (one query, 5,000 rows fine)."""
+    bounds = period_bounds(period)
+    assert bounds is not None, "the caller checks the period"
+    return list(session.scalars(select(Employee).where(_in_month(employer_id, *bounds))
+                                .order_by(Employee.last_name, Employee.first_name, Employee.id)))
+
+
+def known_employee_ids(session: Session, employer_id: str) -> list[str]:
+    """Every employee who ever had a spell at the employer (the known workforce, any period)."""
+    return list(session.scalars(select(Employment.employee_id).where(
+        Employment.employer_id == employer_id).distinct().order_by(Employment.employee_id)))
+
+
+def first_period(session: Session, employer_id: str) -> str | None:
+    """The month of the employer's earliest known employment spell (``YYYY-MM``), or None."""
+    first = session.scalar(select(func.min(Employment.starts_on)).where(
+        Employment.employer_id == employer_id))
+    return None if first is None else f"{first.year:04d}-{first.month:02d}"

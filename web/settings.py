@@ -35,7 +35,12 @@ class Settings:
     token_ttl_hours: int = 12
     """Lifetime of an API token, and absolute lifetime of a page session."""
     max_request_bytes: int = 256 * 1024
-    """Largest request body accepted (413 above)."""
+    """Largest request body accepted (413 above), except a step page's post (below)."""
+    max_step_post_bytes: int = 20 * 1024 * 1024
+    """Largest body of a step page's post (413 above). A wage declaration posts one line per
+    employee, 5,000 or more: 8 fields each, about 1.5 MB url-encoded (bench/step_page.py), more
+    with long names, as multipart or with a CSV file; 20 MB keeps a wide margin and still bounds
+    the memory a post may take (the body and its fields are held in memory while parsed)."""
     password_hash_profile: str = "default"  # noqa: S105 - a profile name, not a password
     """``default`` (argon2id, RFC 9106 low-memory) or ``cheapest`` (tests only)."""
     context_cache_seconds: int = 20

@@ -17,7 +17,17 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine import Context, Message, Outcome, SubmissionState, Workflow, path, review, scope_of
+from engine import (
+    Context,
+    Message,
+    Outcome,
+    SubmissionState,
+    Workflow,
+    path,
+    prefill_params,
+    review,
+    scope_of,
+)
 from engine import runtime as engine
 from web import audit
 from web.catalog import Catalog
@@ -32,10 +42,13 @@ from web.db.models import (
     Person,
     Submission,
 )
+from web.declarations import unique_key
 from web.errors import NOT_FOUND, STALE, ApiProblem
 from web.host_checks import run_checks
 from web.notifications import notify
+from web.prefill import PrefillInput, values_for
 from web.producers import ProduceInput, produce
+from web.subjects import may_act_for
 
 Action = Callable[[Workflow, SubmissionState, Context], Outcome]
 
@@ -83,18 +96,22 @@ class Submissions:
     def definition(self, row: Submission) -> Workflow:
         return self.catalog.get(self.session, row.workflow, row.version)
 
-    def context(self, wf: Workflow, owner: Account | None, fresh: bool = False) -> Context:
-        """What the registry says about the owner: read once per request and workflow, and
-        reused for a few seconds between steps unless ``fresh`` (decisions read it afresh).
-        A visitor (``owner`` None, a ``public`` procedure) has no person."""
+    def context(self, wf: Workflow, owner: Account | None, fresh: bool = False,
+                subject: str | None = None) -> Context:
+        """What the registry says about the owner (and the submission's ``subject``, when the
+        workflow has one): read once per request and workflow, and reused for a few seconds
+        between steps unless ``fresh`` (decisions read it afresh). A visitor (``owner`` None, a
+        ``public`` procedure) has no person."""
         owner_key = owner.id if owner is not None else ""
+        if subject:
+            owner_key = f"{owner_key}|{subject}"
         key = (owner_key, wf.id)
         today = self.clock.today()
         if key not in self._contexts or fresh:
             values = None if fresh or owner is None else self.cache.get((owner_key, wf.id, today))
             if values is None:
-                asker = Asker(None, None) if owner is None else \
-                    Asker(owner, actor_for(self.session, owner).person)
+                asker = Asker(None, None, subject) if owner is None else \
+                    Asker(owner, actor_for(self.session, owner).person, subject)
                 values = context_values(self.session, asker, wf.id, wf.context, today)
                 if owner is not None:
                     self.cache.put((owner_key, wf.id, today), values)
@@ -161,17 +178,26 @@ class Submissions:
         self.log(row, None, outcome.event, {"version": wf.version})
         return row
 
-    def create(self, actor: Actor, workflow_id: str, idempotency_key: str | None) -> \
-            tuple[Submission, bool]:
-        """A new draft, or the one this idempotency key already made (then ``False``)."""
+    def create(self, actor: Actor, workflow_id: str, idempotency_key: str | None,
+               subject: str | None = None) -> tuple[Submission, bool]:
+        """A new draft, or the one this idempotency key already made (then ``False``). A
+        workflow with a ``subject`` needs one the account may act for (a client it declares
+        for); without, ``subject`` is ignored."""
         wf = self.catalog.current(workflow_id)
         if wf is None or wf.audience != actor.account.kind:
+            raise ApiProblem(404, "not_found", NOT_FOUND)
+        if wf.subject is None:
+            subject = None
+        elif not subject:
+            raise ApiProblem(422, "subject_required", Message(
+                "Choisissez d'abord le client concerné.", "Choose the client concerned first."))
+        elif not may_act_for(self.session, wf.subject, actor.account.id, subject):
             raise ApiProblem(404, "not_found", NOT_FOUND)
         if idempotency_key is not None:
             known = self._by_key(actor, idempotency_key, workflow_id)
             if known is not None:
                 return known, False
-        context = self.context(wf, actor.account, fresh=True)
+        context = self.context(wf, actor.account, fresh=True, subject=subject)
         outcome = engine.start(wf, context)
         scope = scope_of(wf, context)
         existing = self.session.scalars(select(Submission).where(
@@ -186,7 +212,7 @@ class Submissions:
         row = Submission(workflow=wf.id, version=wf.version, owner_id=actor.account.id,
                          status=outcome.state.status, step=outcome.state.step,
                          state=outcome.state.to_json(), scope=scope, created_at=now,
-                         updated_at=now)
+                         updated_at=now, subject_id=subject)
         self.session.add(row)
         self.session.flush()
         self.log(row, actor, outcome.event, {"version": wf.version})
@@ -224,9 +250,13 @@ class Submissions:
         wf = self.definition(row)
         owner = self.owner_of(row)
         state = SubmissionState.from_json(row.state)
-        outcome = action(wf, state, self.context(wf, owner, fresh=fresh))
+        outcome = action(wf, state, self.context(wf, owner, fresh=fresh,
+                                                 subject=row.subject_id))
         run_checks(self.session, wf, outcome.effects, self.clock.now(),  # before storing
                    submitting=outcome.event in ("submitted", "amended"))
+        for effect in outcome.effects:
+            if effect.kind == "unique":
+                self._unique(wf, row, str(effect.data["value"]))
         if outcome.state != state:
             self._store(row, outcome.state)
         self.log(row, actor, outcome.event, _detail(outcome))
@@ -242,6 +272,18 @@ class Submissions:
                 notify(self.session, wf, row, owner, effect.data["state"],
                        effect.data.get("comment", ""), self.clock.now())
         return outcome
+
+    def _unique(self, wf: Workflow, row: Submission, value: str) -> None:
+        """Key the submission with its ``unique_per`` value, per subject (else owner): the
+        database refuses a second one, even from another account or a concurrent request."""
+        row.unique_key = unique_key(row.subject_id or row.owner_id or row.id, value)
+        try:
+            with self.session.begin_nested():
+                self.session.flush()
+        except IntegrityError:
+            raise ApiProblem(409, "already_declared", wf.message("duplicate", Message(
+                "Cette démarche a déjà été transmise pour cette période.",
+                "This procedure has already been submitted for this period."))) from None
 
     def _store(self, row: Submission, state: SubmissionState) -> None:
         row.state, row.status, row.step = state.to_json(), state.status, state.step
@@ -293,11 +335,21 @@ class Submissions:
             Document.submission_id == row.id, Document.kind == "receipt")
             .order_by(Document.created_at.desc())).first()
 
+    def prefill(self, row: Submission, wf: Workflow, state: SubmissionState,
+                step: str) -> dict[str, Any]:
+        """The starting answers of a step not answered yet, from the host data its ``prefill``
+        names (:mod:`web.prefill`); empty when it has none. Nothing is stored."""
+        if step in state.data or not wf.steps[step].prefill:
+            return {}
+        context = self.context(wf, self.owner_of(row), subject=row.subject_id)
+        return values_for(self.session, wf, step, prefill_params(wf, state, step, context),
+                          PrefillInput(row.subject_id, row.owner_id, {}, self.clock.today()))
+
     def current_path(self, row: Submission) -> list[str]:
         wf = self.definition(row)
         owner = self.owner_of(row)
         state = SubmissionState.from_json(row.state)
-        return path(wf, state.data, self.context(wf, owner))
+        return path(wf, state.data, self.context(wf, owner, subject=row.subject_id))
 
 
 def _detail(outcome: Outcome) -> dict[str, Any]:

@@ -96,7 +96,7 @@ def test_the_queues_page_lists_the_procedures_of_the_service_with_counts(app, ag
 
 def test_another_service_sees_no_queue_and_is_refused_this_one(app):
     submitted(app)
-    other = staff(app, roles=("recouvrement",))
+    other = staff(app, roles=("retraites",))  # recouvrement handles the wage declarations
     portal = signed_in(app, other)
     assert "No procedure is handled by your service." in portal.get("/backoffice/queues").text
     assert portal.get("/backoffice/queues/resource_declaration").status == 403
@@ -300,6 +300,8 @@ def test_every_back_office_route_with_each_role(app, role):
         "/backoffice/queues/resource_declaration/metrics": 200 if sees else 403,
         f"/backoffice/submissions/{sid}": 200 if sees else 404,
         f"/backoffice/submissions/{sid}/receipt.pdf": 200 if sees else 404,
+        # a transition's form page: none of this procedure's transitions has a form
+        f"/backoffice/submissions/{sid}/transitions/<name>": 404,
         "/backoffice/certificates/verify": 200,  # any staff role
         "/backoffice/second-factor": 303,  # signed in already: on to the back office
         "/backoffice/second-factor/qr.svg": 404,  # enrolled: no key to show

@@ -72,13 +72,13 @@ def registrations(page: Page) -> list[str]:
 
 def test_a_firm_sees_its_active_clients_on_its_home_then_its_inactive_ones(demo, client):
     portal = signed_in(client, FIRM)
-    home = portal.get("/")
+    home = portal.get("/clients")  # the home is the synthesis (test_employer_synthesis.py)
     assert home.h1 == "Mes clients"
     assert client_names(home) == ["Garage des Moneghetti", "Hôtel Bellevue Larvotto",
                                   "Librairie de la Condamine", "Pharmacie du Jardin Exotique"]
-    assert home.attr("a[aria-current=page]", "href") == "/clients?status=active"
+    assert home.attr(".client-filters a[aria-current=page]", "href") == "/clients?status=active"
     notice = home.soup.select_one(".notice--info").get_text(" ")
-    assert "déclaration mensuelle de salaires" in notice
+    assert "papier" not in notice  # the wage declaration is online now
     inactive = portal.get("/clients?status=inactive")
     assert client_names(inactive) == ["Atelier Couture Fontvieille", "Restaurant du Port Hercule"]
     assert "Boulangerie du Rocher" not in inactive.text

@@ -39,6 +39,7 @@ def submission_json(service: Submissions, row: Submission, lang: str,
     if staff:
         body["transitions"] = [t.name for t in wf.lifecycle.transitions
                                if row.status in t.sources]
+        body["records"] = [dict(r) for r in state.records]  # what transitions' forms recorded
     return body
 
 

@@ -69,12 +69,18 @@ def transition(submission_id: str) -> dict[str, Any]:
         raise ApiProblem(400, "invalid_comment", Message(
             "Le commentaire doit être un texte de 2000 caractères au plus.",
             "The comment must be a text of at most 2000 characters."))
+    data = body.get("data")  # a transition with a ``form``: its answers, checked by the engine
+    if data is not None and not isinstance(data, dict):
+        raise ApiProblem(400, "invalid_transition_body", Message(
+            "« data » doit être un objet : les réponses au formulaire de l'action.",
+            "“data” must be an object: the answers to the action's form."))
     service, me = submissions(), actor()
     row = service.load(me, submission_id, for_update=True)
     name = body["name"]
-    try:
+    today = service.clock.today()
+    try:  # answers to correct: StepInvalid, a 422 problem with ``errors`` (web.errors)
         service.act(me, row, lambda wf, st, ctx: engine.staff_transition(
-            wf, st, name, me.roles, comment), body["revision"])
+            wf, st, name, me.roles, comment, data=data, on=today), body["revision"])
         db().commit()
     except StaleDataError as error:
         db().rollback()

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine import Message, SubmissionState
+from engine import Message, StepInvalid, SubmissionState
 from engine import runtime as engine
+from engine.tables import CellError, read_table
 from web.api.common import actor, authenticated, db, json_body, submissions
 from web.api.serialize import step_json, submission_json
 from web.audience import audience
 from web.db.models import Account
-from web.errors import NOT_FOUND, STALE, ApiProblem
+from web.errors import NOT_FOUND, STALE, ApiProblem, problem
 from web.i18n import current_language
 from web.receipts import offered_download, receipt_download
 from web.submissions import Action
+from web.uploads import rule_errors, upload_form, with_rows
 
 bp = Blueprint("submissions", __name__)
 
@@ -53,8 +56,12 @@ def get_step(submission_id: str, step: str) -> dict[str, Any]:
         raise ApiProblem(404, "not_found", NOT_FOUND)
     owner = service.session.get(Account, row.owner_id)
     assert owner is not None  # a foreign key
-    return step_json(wf, SubmissionState.from_json(row.state), step, current_language(),
-                     service.context(wf, owner))
+    state = SubmissionState.from_json(row.state)
+    found = step_json(wf, state, step, current_language(),
+                      service.context(wf, owner, subject=row.subject_id))
+    if step not in state.data and wf.steps[step].prefill:  # what the answers may start from
+        found["prefill"] = service.prefill(row, wf, state, step)
+    return found
 
 
 def _revision(body: Any) -> int | None:
@@ -102,6 +109,48 @@ def answer_step(submission_id: str, step: str) -> dict[str, Any]:
     data = body["data"]
     return _run(submission_id, lambda wf, st, ctx: engine.answer(wf, st, step, data, ctx),
                 _revision(body))
+
+
+INVALID_CSV = Message("Le fichier CSV contient des erreurs : rien n'a été enregistré.",
+                      "The CSV file has errors: nothing was saved.")
+
+
+def _invalid_csv(found: list[CellError]) -> Response:
+    lang = current_language()
+    response = problem(422, "invalid_csv", INVALID_CSV)
+    body = json.loads(response.get_data(as_text=True))
+    body["errors"] = [{"line": e.line, "column": e.column, "code": e.code,
+                       "message": e.message.text(lang)} for e in found]
+    response.set_data(json.dumps(body, ensure_ascii=False))
+    return response
+
+
+@bp.put("/submissions/<submission_id>/steps/<step>/upload/<field>")
+@audience("member")
+@authenticated
+def upload_step(submission_id: str, step: str, field: str) -> dict[str, Any] | Response:
+    """The rows of the step's ``upload: csv`` field from a CSV body (``text/csv``); the step's
+    other answers are kept. Nothing is saved unless the whole file is valid: else 422
+    ``invalid_csv`` with ``errors: [{line, column, code, message}]``. ``?revision=`` as the
+    body's ``revision`` of answer_step."""
+    service = submissions()
+    row = service.load(actor(), submission_id)  # another's submission: 404 before anything
+    if row.owner_id != actor().account.id:
+        raise ApiProblem(404, "not_found", NOT_FOUND)
+    form = upload_form(service.definition(row), step, field)
+    if request.mimetype != "text/csv":
+        raise ApiProblem(415, "unsupported_media_type", Message(
+            "Le corps de la requête doit être un fichier CSV (Content-Type: text/csv).",
+            "The request body must be a CSV file (Content-Type: text/csv)."))
+    read = read_table(form, field, request.get_data(cache=True))
+    if read.errors:
+        return _invalid_csv(read.errors)
+    try:
+        return _run(submission_id, lambda wf, st, ctx: engine.answer(
+            wf, st, step, with_rows(st, step, field, read.rows), ctx),
+            request.args.get("revision", type=int))
+    except StepInvalid as invalid:
+        return _invalid_csv(rule_errors(invalid, field, read))
 
 
 def _simple(fn: Callable[..., engine.Outcome], with_context: bool) -> Action:

@@ -37,12 +37,14 @@ def list_workflows() -> dict[str, Any]:
 @audience("member")
 @authenticated
 def create(workflow_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
-    json_body(required=False)  # a body, when given, must be JSON; no context is needed yet
+    body = json_body(required=False)  # when given, JSON; ``subject`` when the workflow has one
+    subject = body.get("subject") if isinstance(body, dict) else None
     key = request.headers.get("Idempotency-Key")
     if key is not None:
         key = key.strip()[:200] or None
     service = submissions()
-    row, created = service.create(actor(), workflow_id, key)
+    row, created = service.create(actor(), workflow_id, key,
+                                  subject=subject if isinstance(subject, str) else None)
     db().commit()
     body = submission_json(service, row, current_language())
     location = url_for("api.submissions.get_submission", submission_id=row.id)

@@ -7,11 +7,13 @@ the reason a transition may require. Firing one goes through the engine
 (:func:`engine.runtime.staff_transition`) by :meth:`web.submissions.Submissions.act`, exactly as
 the staff API does: the page never sets a status. A page read before another staff member acted
 carries an old revision: the action is refused with "this file changed, reload" and nothing is
-overwritten.
+overwritten. An action with a ``form`` is taken on its own page
+(:mod:`web.backoffice.transition_forms`); what such forms recorded is listed on the case page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -22,6 +24,7 @@ from werkzeug.wrappers import Response
 
 from engine import ActionRefused, Message, SubmissionState, Workflow, review
 from engine import runtime as engine
+from engine.review import display
 from web.audience import audience
 from web.backoffice import bp
 from web.backoffice.signin import staff, staff_required
@@ -60,6 +63,10 @@ def fire(submission_id: str) -> Response | tuple[str, int]:
     row = service.load(me, submission_id, for_update=True)
     name = request.form.get("transition", "")
     comment = request.form.get("comment", "")
+    chosen = service.definition(row).lifecycle.transition(name)
+    if chosen is not None and chosen.form is not None:  # fired from its form's page, with data
+        return redirect(url_for("backoffice.transition_form", submission_id=submission_id,
+                                name=name), 303)
     try:
         revision = int(request.form.get("revision", ""))
     except ValueError:
@@ -127,6 +134,7 @@ def _page(service: Submissions, me: Actor, row: Submission, error: str | None = 
         "backoffice/case.html", row=row, wf=wf, wf_title=wf.title.text(lang),
         status_label=status_label(wf, row.status, lang), owner=_owner(row),
         sections=review(wf, answers, list(answers), lang, state.labels),
+        records=record_views(wf, state.records, lang),
         history=history(service.session, wf, row.id, lang),
         actions=_actions(wf, row.status, me, lang), error=error, comment=comment,
         editing=state.editing, lang=lang)
@@ -134,8 +142,46 @@ def _page(service: Submissions, me: Actor, row: Submission, error: str | None = 
 
 def _actions(wf: Workflow, status: str, me: Actor, lang: str) -> list[dict[str, Any]]:
     """The transitions possible now that this staff member's roles allow."""
-    return [{"name": t.name, "title": t.title.text(lang), "reason": t.reason}
+    return [{"name": t.name, "title": t.title.text(lang), "reason": t.reason, "form": t.form}
             for t in wf.lifecycle.transitions_from(status) if t.role in me.roles]
+
+
+def record_views(wf: Workflow, records: tuple[Mapping[str, Any], ...],
+                 lang: str) -> list[dict[str, Any]]:
+    """What staff recorded with transitions that have a form (oldest first): the transition's
+    title, the day, and the answers as (label, value) lines, written as the review page writes
+    them (:func:`engine.review.display`)."""
+    views = []
+    for record in records:
+        name = str(record.get("transition", ""))
+        found = wf.lifecycle.transition(name)
+        form = wf.forms.get(found.form) if found is not None and found.form else None
+        data = record.get("data")
+        views.append({"title": found.title.text(lang) if found is not None else name,
+                      "on": display({"widget": "date"}, record.get("on"), lang),
+                      "lines": list(_record_lines(form.fields, data, "", lang))
+                      if form is not None and isinstance(data, Mapping) else []})
+    return views
+
+
+def _record_lines(fields: Mapping[str, Any], values: Mapping[str, Any], prefix: str,
+                  lang: str) -> Iterator[tuple[str, str]]:
+    for name, field in fields.items():
+        if field.get("widget") == "hidden":  # kept for the service, not read by people
+            continue
+        label = prefix + str(field.get("label", {}).get(lang, name))
+        value = values.get(name)
+        if field.get("widget") != "repeat":
+            yield label, display(field, value, lang)
+            continue
+        items = value if isinstance(value, list) else []
+        if not items:
+            yield label, "—"
+        for i, item in enumerate(items):
+            legend = str(field.get("item_label", {}).get(lang, "{n}")).replace("{n}", str(i + 1))
+            yield from _record_lines(field.get("items", {}),
+                                     item if isinstance(item, Mapping) else {},
+                                     f"{legend} — ", lang)
 
 
 def _owner(row: Submission) -> dict[str, str]:

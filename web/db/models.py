@@ -340,6 +340,13 @@ class Submission(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    subject_id: Mapped[str | None] = mapped_column(String(40))
+    """What the submission is about when the workflow has a ``subject``: the employer's client
+    the account declares for (an ``employers.id``); None otherwise."""
+    unique_key: Mapped[str | None] = mapped_column(String(200))
+    """Set at submission from the workflow's ``unique_per`` (subject or owner, and the value):
+    unique per workflow, so a second one is refused by the database; None while a draft, when
+    cancelled, or without ``unique_per``."""
 
     __mapper_args__ = {"version_id_col": revision}
     __table_args__ = (
@@ -350,6 +357,8 @@ class Submission(Base):
         # the queue's counts per status, of a workflow or of one of its periods: few distinct
         # keys, so PostgreSQL's deduplicated index stays small (7 MB for a million rows)
         Index("ix_submissions_counts", "workflow", "scope", "status"),
+        Index("ix_submissions_subject", "workflow", "subject_id"),
+        Index("uq_submissions_unique_key", "workflow", "unique_key", unique=True),
     )
 
 
@@ -508,8 +517,20 @@ class ContributionStatement(Base):
                                        name="uq_contribution_statements_period"),)
 
 
+class Reminder(Base):
+    """A reminder sent (the wage declaration's, on the 20th): one per kind, subject, period and
+    account, so running the command twice sends one mail."""
+
+    __tablename__ = "reminders"
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 __all__ = ["Account", "ApiToken", "Base", "Campaign", "CampaignRecipient", "Certificate",
            "ContributionStatement", "Counter", "Document", "Employee", "Employer",
            "EmployerClient", "Employment", "Household", "IdempotencyKey", "InsurerEmail",
-           "MailOptions", "Person", "Submission", "SubmissionEvent", "Subscription",
+           "MailOptions", "Person", "Reminder", "Submission", "SubmissionEvent", "Subscription",
            "WorkflowVersion"]

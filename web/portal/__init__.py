@@ -10,6 +10,7 @@ bp = Blueprint("portal", __name__)
 from web.portal import (  # noqa: E402,F401 - the routes
     account,
     auth,
+    declarations,
     employer,
     home,
     pages,
@@ -17,6 +18,8 @@ from web.portal import (  # noqa: E402,F401 - the routes
     personal_data,
     public,
     steps,
+    synthesis,
+    uploads,
 )
 
 __all__ = ["bp"]

@@ -9,7 +9,7 @@ checks them, and the engine's errors (JSON Pointers) are placed back next to the
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,47 @@ from web.portal.fields import FIELD_TYPES, MISSING, Spec, widget_of
 
 class StepForm(WTForm):  # type: ignore[misc]
     """The base of every generated form. CSRF is checked for every POST by CSRFProtect."""
+
+
+class PostedFields:
+    """The posted fields (what WTForms reads of them), with the indices of every repeating group
+    found once.
+
+    WTForms' ``FieldList`` finds its elements by scanning every posted name: a list inside each
+    of 5,000 elements (each employee's events) would scan the 40,000 names 5,000 times (18 s,
+    ``bench/step_page.py``). Here the names are read once; ``RepeatList`` asks for its indices
+    by name."""
+
+    def __init__(self, posted: MultiDict[str, Any]) -> None:
+        self.posted = posted
+        found: dict[str, set[int]] = {}
+        for key in posted:
+            parts = key.split("-")
+            for i in range(1, len(parts)):
+                if parts[i].isascii() and parts[i].isdigit():
+                    found.setdefault("-".join(parts[:i]), set()).add(int(parts[i]))
+        self.indices = found
+
+    def getlist(self, key: str) -> list[Any]:
+        return self.posted.getlist(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.posted
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.posted)
+
+    def __len__(self) -> int:
+        return len(self.posted)
+
+
+class RepeatList(FieldList):  # type: ignore[misc]
+    """A repeating group: a ``FieldList`` that finds its elements in :class:`PostedFields`."""
+
+    def _extract_indices(self, prefix: str, formdata: Any) -> Iterable[int]:
+        if isinstance(formdata, PostedFields):
+            return formdata.indices.get(prefix, ())
+        return super()._extract_indices(prefix, formdata)  # type: ignore[no-any-return]
 
 
 _CLASSES: dict[tuple[int, str], tuple[Form, type[StepForm]]] = {}
@@ -67,7 +108,7 @@ def _build(fields: Mapping[str, Spec], schema: Mapping[str, Any], lang: str,
             item_class = _build(spec.get("items", {}), sub.get("items", {}), lang,
                                 f"{name}_{field_name}")
             # no max_entries: too many elements are the engine's to refuse, as for the API
-            attrs[field_name] = FieldList(FormField(item_class), **common)
+            attrs[field_name] = RepeatList(FormField(item_class), **common)
         else:
             attrs[field_name] = FIELD_TYPES[widget].build(spec, sub, lang, common)
     return type(f"{name}_{lang}", (StepForm,), attrs)
@@ -118,7 +159,7 @@ def make_form(form: Form, lang: str, formdata: MultiDict[str, Any] | None = None
               answers: Mapping[str, Any] | None = None) -> StepForm:
     cls = form_class(form, lang)
     if formdata is not None:
-        return cls(formdata=formdata)
+        return cls(formdata=PostedFields(formdata))
     return cls(data=shown_answers(answers, form.fields, form.schema))
 
 
@@ -183,9 +224,13 @@ def change_list(form: Form, lang: str, bound: StepForm, action: str) -> ListChan
         prefix = "-".join(str(p) for p in parts)
         entry = _find(changed, f"{prefix}-{focus_index}")
         if entry is not None:
-            first = next(iter(entry.form), None)
+            first = next((f for f in entry.form if f.type not in UNFOCUSABLE), None)
             focus = None if first is None else anchor_of(first)
     return ListChange(changed, focus)
+
+
+UNFOCUSABLE = frozenset({"HiddenField", "InfoField"})
+"""Fields nobody types in: never the one an added element's focus goes to."""
 
 
 def _walk(data: Any, schema: Mapping[str, Any], parts: Sequence[str | int]) \
@@ -234,8 +279,11 @@ def place_errors(form: WTForm, errors: Sequence[FieldError], lang: str,
                  top: str = "step-form") -> PlacedErrors:
     placed = PlacedErrors()
     for error in errors:
-        bound = _deepest(form, error.path)
+        bound, entry = _located(form, error.path)
         message = error.message.text(lang)
+        if bound is not None and bound.type == "HiddenField":
+            # nothing to see nor to fix there: the message goes on the element holding it
+            bound = entry
         if bound is None:
             placed.summary.append((top, message))
             placed.by_field.setdefault("", []).append(message)
@@ -246,8 +294,16 @@ def place_errors(form: WTForm, errors: Sequence[FieldError], lang: str,
 
 
 def _deepest(form: WTForm, pointer: str) -> Field | None:
+    """The field an error's JSON Pointer leads to, as deep as the page has it
+    (``/employees/3/events/1/end``: that element's ``end``)."""
+    return _located(form, pointer)[0]
+
+
+def _located(form: WTForm, pointer: str) -> tuple[Field | None, Field | None]:
+    """:func:`_deepest`, and the innermost element of a repeating group on the way (or None)."""
     parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
     found: Field | None = None
+    entry: Field | None = None
     container: Any = form
     i = 0
     while i < len(parts):
@@ -260,8 +316,9 @@ def _deepest(form: WTForm, pointer: str) -> Field | None:
             index = int(parts[i])
             if index >= len(found.entries):
                 break
-            container = found.entries[index].form
+            entry = found.entries[index]
+            container = entry.form
             i += 1
         else:
             break
-    return found
+    return found, entry

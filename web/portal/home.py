@@ -1,6 +1,6 @@
 """The portal home: the procedures open to the member (and why the others are closed), and the
-member's own submissions with their status. An employer or accounting firm sees its clients
-(web/portal/employer.py); the wage declaration comes later and its home says so."""
+member's own submissions with their status. An employer or accounting firm sees the synthesis
+of its clients (web/portal/synthesis.py)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from web.i18n import current_language
 from web.labels import status_label
 from web.notifications import for_account
 from web.portal import bp
-from web.portal.employer import render_clients
 from web.portal.signin import current_actor
+from web.portal.synthesis import render_synthesis
 
 RECENT_MESSAGES = 5
 """How many of the latest messages the home page lists (each submission's page has all)."""
@@ -34,8 +34,8 @@ def home() -> Response | str:
     if me.account.kind in SUBSCRIBER_KINDS and not me.account.email_validated:
         return render_template("portal/home.html", procedures=[], rows=[], closed=True,
                                start_key="")
-    if employer:  # its clients (ref 004); the synthesis comes with the wage declaration
-        return render_clients()
+    if employer:  # the synthesis of its clients (ref 004, "SYNTHÈSE DES CLIENTS")
+        return render_synthesis()
     service, lang = submissions(), current_language()
     mine = service.owned_by(me)
     procedures = []

@@ -1,7 +1,9 @@
 """What a step page shows of each field: a tree the templates walk, one macro per field type.
 
 Ids follow WTForms' names (``incomes-0-amount``), so an error's link, its message
-(``<id>-error``), the help text (``<id>-hint``) and the input all agree.
+(``<id>-error``), the help text (``<id>-hint``) and the input all agree. Repeating groups nest
+(``employees-3-events-1-end``); an element's ``context`` names the elements holding it
+("Salarié n° 4"), read by screen readers after its own legend and on its buttons.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ class ItemView:
     fields: list[FieldView]
     remove: str
     """The value of the remove button: ``remove:<list>-<index>``."""
+    context: str = ""
+    """The legends of the elements holding this one, innermost first ("Salarié n° 4")."""
+    errors: list[str] = field(default_factory=list)
+    """Errors on a hidden field of the element: shown on the element, which their link targets."""
 
 
 @dataclass
@@ -41,6 +47,8 @@ class FieldView:
     """The value of the add button (``add:<list>``), None when the list is full."""
     add_label: str = ""
     focus: bool = False
+    context: str = ""
+    """The legends of the elements holding this field ("Salarié n° 4"), for screen readers."""
 
     @property
     def id(self) -> str:
@@ -66,7 +74,8 @@ class FieldView:
 
 
 def present(form: WTForm, fields: Mapping[str, Spec], schema: Mapping[str, Any], lang: str,
-            errors: PlacedErrors, focus: str | None = None) -> list[FieldView]:
+            errors: PlacedErrors, focus: str | None = None,
+            context: str = "") -> list[FieldView]:
     views = []
     properties = schema.get("properties", {})
     required = set(schema.get("required", ()))
@@ -74,20 +83,24 @@ def present(form: WTForm, fields: Mapping[str, Spec], schema: Mapping[str, Any],
         sub = properties.get(name, {})
         widget = widget_of(spec, sub)
         bound = form[name]
+        anchor = anchor_of(bound)
         view = FieldView(
             bound=bound, template="repeat" if widget == "repeat" else
             FIELD_TYPES[widget].template, label=_text(spec, "label", lang),
             help=_text(spec, "help", lang), required=name in required,
-            anchor=anchor_of(bound), errors=errors.by_field.get(str(bound.id), []),
-            document=spec.get("document"), focus=focus == anchor_of(bound))
+            anchor=anchor, errors=errors.by_field.get(str(bound.id), []),
+            document=spec.get("document"), focus=focus == anchor, context=context)
         if widget == "repeat" and isinstance(bound, FieldList):
             item_label = spec.get("item_label", {}).get(lang, "{n}")
             for index, entry in enumerate(bound.entries):
+                legend = item_label.replace("{n}", str(index + 1))
                 children = present(entry.form, spec.get("items", {}), sub.get("items", {}),
-                                   lang, errors, focus)
+                                   lang, errors, focus,
+                                   f"{legend} — {context}" if context else legend)
                 view.items.append(ItemView(
-                    legend=item_label.replace("{n}", str(index + 1)), anchor=str(entry.id),
-                    fields=children, remove=f"remove:{entry.name}"))
+                    legend=legend, anchor=str(entry.id), fields=children,
+                    remove=f"remove:{entry.name}", context=context,
+                    errors=errors.by_field.get(str(entry.id), [])))
             limit = sub.get("maxItems")
             if limit is None or len(bound.entries) < limit:
                 view.add = f"add:{bound.name}"

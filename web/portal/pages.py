@@ -42,7 +42,7 @@ def datetime_local(value: datetime | str | None) -> str:
 
 
 @bp.get("/submissions/<submission_id>")
-@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@audience("public", "member", "employer")  # a visitor holding the key, or an account
 @member_or_visitor
 def submission(submission_id: str) -> Response | str:
     """A draft resumes at its step; a submitted procedure shows its status and answers."""
@@ -88,7 +88,7 @@ def _mark_read(messages: list[Notification]) -> None:
 
 
 @bp.get("/submissions/<submission_id>/receipt.pdf")
-@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@audience("public", "member", "employer")  # a visitor holding the key, or an account
 @member_or_visitor
 def receipt(submission_id: str) -> Response:
     service = submissions()
@@ -97,7 +97,7 @@ def receipt(submission_id: str) -> Response:
 
 
 @bp.get("/submissions/<submission_id>/documents/<name>")
-@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@audience("public", "member", "employer")  # a visitor holding the key, or an account
 @member_or_visitor
 def document(submission_id: str, name: str) -> str:
     """A document of the procedure (e.g. its terms of use). Opening it is recorded by the step

@@ -27,7 +27,7 @@ from web.host_checks import client_ip
 from web.i18n import current_language
 from web.ip_counter import count_in_window
 from web.portal import bp
-from web.portal.signin import current_actor, member_required
+from web.portal.signin import current_actor, filler_required
 from web.security_log import security_event
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -59,10 +59,10 @@ def _remember(submission_id: str, key: str) -> None:
 
 
 def member_or_visitor(view: F) -> F:
-    """A member (as :func:`member_required`), or a visitor whose browser holds keys of
-    submissions (the view's ``owned`` then finds the submission in the URL by its key: another
-    one is 404); anyone else goes to the login page."""
-    member_view = member_required(view)
+    """A member or an employer account (as :func:`filler_required`), or a visitor whose
+    browser holds keys of submissions (the view's ``owned`` then finds the submission in the
+    URL by its key: another one is 404); anyone else goes to the login page."""
+    member_view = filler_required(view)
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

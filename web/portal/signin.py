@@ -127,6 +127,24 @@ def member_required(view: F) -> F:
     return cast(F, wrapper)
 
 
+def filler_required(view: F) -> F:
+    """The page of a procedure being filled in or sent: a signed-in member or employer account
+    (each sees only its own submissions: the view's ``owned`` answers 404 for another's) whose
+    e-mail address is confirmed; visitors go to the login page, staff to the home page."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        actor = current_actor()
+        if actor is None:
+            return redirect(url_for("portal.login", next=request.path))
+        if actor.account.kind not in ("member", "employer") or \
+                not actor.account.email_validated:
+            return redirect(url_for("portal.home"))  # which says why
+        return view(*args, **kwargs)
+
+    return cast(F, wrapper)
+
+
 def employer_required(view: F) -> F:
     """The page needs a signed-in employer account (an employer or an accounting firm, ref 004)
     whose e-mail address is confirmed: visitors go to the login page (then come back), members

@@ -29,6 +29,8 @@ from engine import (
     review,
 )
 from engine import runtime as engine
+from engine.definitions import Form, Text
+from engine.tables import columns as table_columns
 from web.audience import audience
 from web.current import db, submissions
 from web.db.models import Submission
@@ -119,7 +121,7 @@ def _refused(row: Submission, refused: ActionRefused) -> Response:
 # -- the step pages ------------------------------------------------------------------------------
 
 @bp.get("/submissions/<submission_id>/steps/<step>")
-@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@audience("public", "member", "employer")  # a visitor holding the key, or an account
 @member_or_visitor
 def step(submission_id: str, step: str) -> Response | str:
     service = submissions()
@@ -135,12 +137,15 @@ def step(submission_id: str, step: str) -> Response | str:
     if wf.steps[step].review:
         return _review_page(service, row, wf, state)
     form = wf.form_of(step)
-    bound = make_form(form, current_language(), answers=state.data.get(step)) if form else None
+    answers = state.data.get(step)
+    if answers is None:  # not answered yet: what the fund already knows, if the step says so
+        answers = service.prefill(row, wf, state, step)
+    bound = make_form(form, current_language(), answers=answers) if form else None
     return _step_page(service, row, wf, state, step, bound, PlacedErrors())
 
 
 @bp.post("/submissions/<submission_id>/steps/<step>")
-@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@audience("public", "member", "employer")  # a visitor holding the key, or an account
 @member_or_visitor
 def answer(submission_id: str, step: str) -> Response | tuple[Response | str, int]:
     """Continue (answer the step), go back, open a document, or add or remove an element of a
@@ -193,7 +198,7 @@ def answer(submission_id: str, step: str) -> Response | tuple[Response | str, in
 def _progress(service: Submissions, row: Submission, wf: Workflow, state: SubmissionState,
               here: str) -> dict[str, Any]:
     lang = current_language()
-    context = service.context(wf, service.owner_of(row))  # owned() checked who may
+    context = service.context(wf, service.owner_of(row), subject=row.subject_id)  # owned()
     planned = planned_path(wf, state.data, context)
     if here not in planned:
         planned = service.current_path(row)
@@ -208,7 +213,7 @@ def _step_page(service: Submissions, row: Submission, wf: Workflow, state: Submi
                name: str, bound: Any, errors: PlacedErrors, focus: str | None = None) -> str:
     lang = current_language()
     form = wf.form_of(name)
-    context = service.context(wf, service.owner_of(row))  # owned() checked who may
+    context = service.context(wf, service.owner_of(row), subject=row.subject_id)  # owned()
     empty = set_choices(bound, engine.choices(wf, state, name, context), lang) if form else []
     fields = present(bound, form.fields, form.schema, lang, errors, focus) if form else []
     shows = [(label.text(lang), value) for label, value in engine.shown(wf, state, name, context)]
@@ -223,7 +228,16 @@ def _step_page(service: Submissions, row: Submission, wf: Workflow, state: Submi
         if form else [], errors=errors, documents=documents,
         progress=_progress(service, row, wf, state, name),
         from_review=from_review, review_step=wf.review_step,
-        can_go_back=not from_review and path and path[0] != name)
+        can_go_back=not from_review and path and path[0] != name,
+        uploads=_uploads(form, lang) if form else [])
+
+
+def _uploads(form: Form, lang: str) -> list[dict[str, Any]]:
+    """The fields of the form that may be uploaded as a CSV file (``upload: csv``), with the
+    file's columns (header and label) for the hint."""
+    return [{"field": name, "label": Text(spec["label"]["fr"], spec["label"]["en"]).text(lang),
+             "columns": [(c.header, c.label.text(lang)) for c in table_columns(form, name)]}
+            for name, spec in form.fields.items() if spec.get("upload") == "csv"]
 
 
 # -- the review page, submitting, cancelling -----------------------------------------------------
@@ -246,7 +260,7 @@ def _review_page(service: Submissions, row: Submission, wf: Workflow, state: Sub
 
 
 @bp.post("/submissions/<submission_id>/submit")
-@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@audience("public", "member", "employer")  # a visitor holding the key, or an account
 @member_or_visitor
 def submit(submission_id: str) -> Response | tuple[str, int]:
     service = submissions()
@@ -271,7 +285,7 @@ def submit(submission_id: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/submissions/<submission_id>/cancel")
-@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@audience("public", "member", "employer")  # a visitor holding the key, or an account
 @member_or_visitor
 def confirm_cancel(submission_id: str) -> Response | str:
     service = submissions()
@@ -286,7 +300,7 @@ def confirm_cancel(submission_id: str) -> Response | str:
 
 
 @bp.post("/submissions/<submission_id>/cancel")
-@audience("public", "member")  # a visitor holding the key (public.py), or a member
+@audience("public", "member", "employer")  # a visitor holding the key, or an account
 @member_or_visitor
 def cancel(submission_id: str) -> Response:
     service, lang = submissions(), current_language()

@@ -174,7 +174,9 @@ def test_totals() -> None:
 
 def test_parsers() -> None:
     assert parse_amount("1234.5") == Decimal("1234.50")
-    assert parse_amount("1,5") is None
+    assert parse_amount("1,5") == Decimal("1.50")  # the decimal comma people type
+    assert parse_amount("1,505") is None
+    assert parse_amount("1.234,5") is None  # no thousands separator
     assert parse_hours(0.1) == Decimal("0.1")
     assert parse_hours("NaN") is None
     assert parse_hours(None) is None
