@@ -192,7 +192,7 @@ def test_employer_profile_and_security_question(page: Page, live_server: LiveSer
     log_in(page, who)
 
     # the employer's home: its clients (none here), a way to the profile
-    expect(page.locator("h1")).to_have_text("Mes clients")
+    expect(page.locator("h1")).to_have_text("Synthèse de mes clients")
     expect(page.locator("header")).to_contain_text("Boulangerie du Rocher")
     notice = page.locator("main .notice--info")
     expect(notice).to_contain_text("Votre profil n’a pas encore de question de sécurité.")

@@ -30,9 +30,9 @@ def test_a_firm_chooses_a_client_and_reads_its_workforce_and_statements(
     page.fill("#password", "Bilan7rz")
     page.locator("form.form button[type=submit]").click()
     page.wait_for_load_state()
-    expect(page.locator("h1")).to_have_text("Mes clients")
-    check_a11y(page, "employer-clients")
-    shot(page, "employer-clients")
+    expect(page.locator("h1")).to_have_text("Synthèse de mes clients")  # the home (ref 004)
+    check_a11y(page, "employer-synthesis")
+    shot(page, "employer-synthesis")
 
     page.get_by_role("button", name="Hôtel Bellevue Larvotto — sélectionner ce client").click()
     page.wait_for_load_state()

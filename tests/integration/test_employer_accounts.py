@@ -58,8 +58,8 @@ def test_an_employer_logs_in_with_its_subscriber_number(app, client):
     home = portal.login(who.identifier, who.password)
     assert home.path == "/" and home.status == 200
     assert "Fiduciaire Azur Conseil" in home.soup.select_one(".site-header__user").get_text()
+    assert home.h1 == "Synthèse de mes clients"  # the employer's home (ref 004)
     notice = home.soup.select_one(".notice--info").get_text(" ")
-    assert "déclaration mensuelle de salaires" in notice
     assert "pas encore de question de sécurité" in notice
     assert home.soup.select_one(".notice--info a[href='/account']") is not None
     assert not home.soup.select("form[action^='/procedures/']")  # no member procedure
@@ -70,7 +70,9 @@ def test_an_employer_logs_in_through_the_api_and_sees_no_member_procedure(app, c
     assert client.post("/api/v1/auth/token", json={
         "identifier": who.identifier, "password": "Mauvais1"}).status_code == 401
     api = Api(client).login(who.identifier, who.password)
-    assert api.get("/api/v1/workflows").json == {"workflows": []}
+    # its own procedure (the wage declaration, ref 004), never a member's
+    assert [w["id"] for w in api.get("/api/v1/workflows").json["workflows"]] == \
+        ["wage_declaration"]
     assert api.get("/api/v1/submissions").json["submissions"] == []
     r = api.post("/api/v1/workflows/resource_declaration/submissions")
     assert r.status_code == 404
@@ -84,9 +86,9 @@ def test_member_pages_and_data_stay_closed_to_an_employer(app, client):
     portal = Portal(client)
     portal.login(boss.identifier, boss.password)
     for path in (f"/submissions/{draft['id']}", f"/submissions/{uuid.uuid4()}",
-                 "/submissions/x/steps/terms"):
-        r = client.get(path)
-        assert r.status_code in (302, 303) and r.headers["Location"] == "/", path
+                 "/submissions/x/steps/terms"):  # the procedure pages serve employers too:
+        r = client.get(path)  # another's submission is not found
+        assert r.status_code == 404, path
     r = client.post("/procedures/resource_declaration/start",
                     data={"csrf_token": portal.page.csrf_token(), "key": "k"})
     assert r.status_code in (302, 303) and r.headers["Location"] == "/"
@@ -265,7 +267,7 @@ def test_the_import_creates_employers_then_leaves_them_unchanged(app, client):
                 for a in s.scalars(select(Account))} == hashes  # not even hashed again
 
     home = Portal(client).login("300125", "Fournil5")
-    assert home.path == "/" and home.soup.select(".notice--info")
+    assert home.path == "/" and home.h1 == "Synthèse de mes clients"
 
 
 def test_a_question_set_online_survives_a_re_import_without_one(app):
