@@ -16,7 +16,10 @@ Acting as the firm 300781 (Fiduciaire Azur Conseil), through the Flask test clie
 2. the employees step page (GET /submissions/<id>/steps/employees, the client selected), on a
    draft whose lines are only pre-filled and on the answered one; and the page's size;
 3. the declaration's PDF (GET /client/declarations/<id>.pdf) after the submit;
-4. the peak memory of the process (``ru_maxrss``).
+4. the peak memory of the process (``ru_maxrss``), and after each phase: the peak so far, the
+   resident memory then (``/proc/self/statm``) and, with ``--tracemalloc`` (a separate run: the
+   times are then slower and not comparable), the peak of Python's allocations during the phase,
+   so the printout says which phase raises the peak.
 
 The API's request limit (``max_request_bytes``, 256 KiB) refuses the JSON body of 5,000 lines
 (413): ``--raise-api-limit`` creates the app with ``max_request_bytes = max_step_post_bytes``
@@ -34,6 +37,7 @@ import resource
 import sys
 import tempfile
 import time
+import tracemalloc
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -79,6 +83,49 @@ def timed(call: Any) -> tuple[float, Any]:
 def peak_mb() -> float:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+def rss_mb() -> float:
+    """The resident memory now (Linux), or 0 where /proc is missing."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * resource.getpagesize() / (1024 * 1024)
+
+
+class Phases:
+    """Memory per phase: the process's peak after it (and how much the phase raised it), the
+    resident memory after it, and with ``--tracemalloc`` the peak of Python's allocations during
+    it (above what was allocated when it began)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float, float, float, float, float | None]] = []
+        self.last = peak_mb()
+        if args.tracemalloc:
+            tracemalloc.start()
+
+    def start(self) -> None:
+        if tracemalloc.is_tracing():
+            tracemalloc.reset_peak()
+            self.base = tracemalloc.get_traced_memory()[0]
+
+    def done(self, label: str, seconds: float) -> None:
+        traced = None
+        if tracemalloc.is_tracing():
+            traced = (tracemalloc.get_traced_memory()[1] - self.base) / (1024 * 1024)
+        peak = peak_mb()
+        self.rows.append((label, seconds, peak, peak - self.last, rss_mb(), traced))
+        self.last = peak
+
+    def print(self) -> None:
+        width = max(len(r[0]) for r in self.rows)
+        print(f"{'phase':<{width}}  {'time':>8}  {'peak':>7}  {'raised':>7}  "
+              f"{'RSS now':>7}" + ("  traced peak" if args.tracemalloc else ""))
+        for label, seconds, peak, raised, now, traced in self.rows:
+            extra = "" if traced is None else f"  {traced:8.0f} MB"
+            print(f"{label:<{width}}  {seconds:6.3f} s  {peak:4.0f} MB  {raised:+4.0f} MB  "
+                  f"{now:4.0f} MB{extra}")
 
 
 def make_app(tmp: str) -> Any:
@@ -157,8 +204,11 @@ def csrf(html: str) -> str:
 def main() -> int:
     rng = random.Random(args.seed)
     rows: list[tuple[str, str, str, bool | None]] = []  # label, figure, target, met
+    phases = Phases()
     with tempfile.TemporaryDirectory() as tmp:
+        phases.start()
         seconds, app = timed(lambda: make_app(tmp))
+        phases.done("setup (import the data)", seconds)
         print(f"peak {peak_mb():.0f} MB; setup: demo data + {args.employees} generated"
               f" employees of {EMPLOYER} imported in {seconds:.1f} s (SQLite file in {tmp})")
         client = app.test_client()
@@ -179,7 +229,9 @@ def main() -> int:
             data = lines(prefill, rng, args.events)
             body = {"data": data, "revision": revision}
             url = f"/api/v1/submissions/{sid}/steps/employees"
+            phases.start()
             seconds, r = timed(lambda url=url, body=body: api.put(url, body))
+            phases.done(f"PUT employees, round {len(saves) + 1}", seconds)
             if r.status_code == 413:
                 size = len(json.dumps(body, ensure_ascii=False).encode())
                 limit = app.config["MAX_CONTENT_LENGTH"]
@@ -215,17 +267,23 @@ def main() -> int:
             url = f"/submissions/{which}/steps/employees"
             times = []
             for _ in range(args.page_rounds):
-                seconds, r = timed(lambda url=url: client.get(url))
-                expect(r, 200, f"GET {url} ({label})")
+                phases.start()
+                began = time.perf_counter()
+                r = expect(client.get(url), 200, f"GET {url} ({label})")
+                html = r.get_data(as_text=True)  # a streamed page is drawn while it is read
+                seconds = time.perf_counter() - began
                 times.append(seconds)
-            html = r.get_data(as_text=True)
+                phases.done(f"step page, {label}, round {len(times)}", seconds)
+                del r
             shown = len(re.findall(r'name="employees-\d+-employee_id"', html))
             rows.append((f"step page, {label} ({shown} lines, {len(html) / 1e6:.1f} MB)",
                          f"{times[0]:.3f} / {min(times):.3f} s", "first / best", None))
 
+        phases.start()
         seconds, r = timed(lambda: api.post(f"/api/v1/submissions/{sid}/submit",
                                             {"revision": revision}))
         expect(r, 200, "submit")
+        phases.done("submit (re-validate, receipt)", seconds)
         print(f"step pages drawn, then submitted: {r.json['status']}, receipt "
               f"{r.json.get('receipt', {}).get('number')}; peak {peak_mb():.0f} MB")
         rows.append(("submit (re-validate, receipt)", f"{seconds:.3f} s", "", None))
@@ -233,9 +291,11 @@ def main() -> int:
         # 3. the declaration's PDF
         times = []
         for _ in range(args.pdf_rounds):
+            phases.start()
             seconds, r = timed(lambda: client.get(f"/client/declarations/{sid}.pdf"))
             expect(r, 200, "GET the declaration's PDF")
             times.append(seconds)
+            phases.done(f"declaration PDF, round {len(times)}", seconds)
         assert r.mimetype == "application/pdf", r.mimetype
         print(f"PDF times {', '.join(f'{t:.3f}' for t in times)} s; peak {peak_mb():.0f} MB")
         rows.append((f"declaration PDF ({len(r.data) / 1e6:.1f} MB), first",
@@ -246,6 +306,8 @@ def main() -> int:
         app.extensions["csm"].engine.dispose()
 
     mb = peak_mb()
+    print()
+    phases.print()
     rows.append(("peak memory (ru_maxrss, whole process)", f"{mb:.0f} MB", f"< {TARGET_MB:g} MB",
                  mb < TARGET_MB))
     print()
@@ -266,6 +328,9 @@ if __name__ == "__main__":
     parser.add_argument("--pdf-rounds", type=int, default=2)
     parser.add_argument("--events", type=float, default=0.10, help="share of lines with an event")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--tracemalloc", action="store_true",
+                        help="also the peak of Python's allocations in each phase (slower: the"
+                             " times are not comparable, the process's peak is higher)")
     parser.add_argument("--raise-api-limit", action="store_true",
                         help="create the app with max_request_bytes = max_step_post_bytes: the"
                              " API's own limit refuses a 5,000-line body (413)")

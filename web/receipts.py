@@ -12,6 +12,7 @@ from web.db.models import Submission
 from web.errors import NOT_FOUND, ApiProblem
 from web.pdf import Receipt, ReceiptLine, ReceiptSection, render_receipt_pdf
 from web.pdf.document import render_document_pdf
+from web.pdf.long_receipt import LONG_RECEIPT_LINES, line_count, render_long_receipt_pdf
 from web.submissions import Submissions
 
 NO_RECEIPT = Message("Aucun accusé de réception : la démarche n'a pas été transmise.",
@@ -30,7 +31,9 @@ def receipt_download(service: Submissions, row: Submission, lang: str) -> Respon
         sections=tuple(ReceiptSection(s["title"], tuple(ReceiptLine(a, b) for a, b in s["lines"]))
                        for s in content["sections"][lang]),
         amended=bool(content["amended"]))
-    pdf = render_receipt_pdf(receipt)
+    # WeasyPrint for a few pages; a long one (thousands of lines) by reportlab
+    pdf = render_long_receipt_pdf(receipt) if line_count(receipt) > LONG_RECEIPT_LINES \
+        else render_receipt_pdf(receipt)
     filename = f"{content['number']}.pdf"
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{filename}"'})

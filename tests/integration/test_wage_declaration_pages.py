@@ -76,6 +76,9 @@ def test_a_declaration_from_the_period_to_the_history_and_its_pdf(client):
     assert "Nguyen" in summary.text and "Arrêt maladie" in summary.text
     sent = portal.submit(summary, button="Transmettre")
     assert "transmise" in sent.text and "DS-2026-" in sent.text
+    assert sent.soup.select_one("main a[href='/client/declarations']") is not None  # "OK"
+    receipt = client.get(str(sent.soup.select_one("a[download]")["href"]))
+    assert receipt.status_code == 200 and "Nguyen" in pdf_text(receipt.data)
     history = portal.get("/client/declarations")
     row = history.soup.select_one("table.declarations tbody tr")
     assert row is not None and "novembre 2026" in row.get_text(" ")

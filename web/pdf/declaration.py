@@ -111,7 +111,7 @@ class _Op(NamedTuple):
     text: str
 
 
-def _register_fonts() -> None:
+def register_fonts() -> None:
     """Register DejaVu Sans once per process (thread-safe; reportlab's registry is global)."""
     global _fonts_ready
     with _fonts_lock:
@@ -230,7 +230,7 @@ def render_declaration_pdf(declaration: Declaration, lang: str) -> bytes:
     """The declaration as an A4 PDF: header, employees' table, totals, then the corrections."""
     if lang not in _TEXTS:
         raise ValueError(f"unsupported language {lang!r}; expected one of {tuple(_TEXTS)}")
-    _register_fonts()
+    register_fonts()
     texts, d = _TEXTS[lang], declaration
     moment = datetime.fromisoformat(d.submitted_at)
     moment = moment if moment.tzinfo else moment.replace(tzinfo=MONACO)
