@@ -159,3 +159,41 @@ def test_another_firm_cannot_start_nor_see_the_clients_declarations(app: Flask, 
             service.create(actor_for(s, account), "wage_declaration", None)
         assert missing.value.code == "subject_required"
     assert engine  # the engine decides; these pages only carry its outcome
+
+
+@pytest.mark.usefixtures("demo")
+def test_recouvrements_correction_appears_in_the_history_in_detail_and_in_the_pdf(app: Flask,
+                                                                                   client):
+    from tests.factories import staff
+    from web.submissions import Submissions, actor_for
+
+    portal = signed_in(client, BAKERY)
+    pick(portal, "EMP-0001")
+    portal.submit(declare_november(portal), button="Transmettre")
+    agent = staff(app, roles=("recouvrement",))
+    services = app.extensions["csm"]
+    with services.sessions() as s:
+        from web.db.models import Account
+        row = s.scalars(select(Submission).where(Submission.workflow == "wage_declaration")
+                        ).one()
+        me = actor_for(s, s.get(Account, agent.account_id))
+        correction = {"kind": "corrective", "reason": "Prime de fin d'année oubliée.",
+                      "lines": [{"last_name": "Martin", "first_name": "Julie",
+                                 "gross": "2950,00", "hours": 151.67}]}
+        Submissions(s, services.catalog, services.clock).act(
+            me, row, lambda wf, st, ctx: engine.staff_transition(
+                wf, st, "record_correction", me.roles, data=correction,
+                on=services.clock.today()))
+        s.commit()
+    history = portal.get("/client/declarations")
+    rows = history.soup.select("table.declarations tbody tr")
+    assert len(rows) == 2
+    assert "Rectifiée par le Service Recouvrement" in rows[0].get_text(" ")
+    link = rows[1].select_one("a")
+    assert "Déclaration rectificative" in link.get_text() and link["href"].endswith(
+        "#correction-1")
+    detail = portal.get(str(link["href"]).split("#")[0])
+    assert detail.soup.select_one("#correction-1") is not None
+    assert "Prime de fin d'année oubliée." in detail.text and "23/11/2026" in detail.text
+    text = pdf_text(client.get(str(rows[1].select("a")[-1]["href"])).data)
+    assert "Prime de fin d'année oubliée." in text and "2 950,00" in text

@@ -8,6 +8,8 @@ client's declaration answers 404.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from werkzeug.wrappers import Response as BaseResponse
@@ -55,19 +57,22 @@ def employer_declarations() -> BaseResponse | str:
     if client is None:
         return choose_client_first()
     wf = _periodic()
-    rows = []
+    rows: list[dict[str, Any]] = []
     if wf is not None:
         since = shift(current_period(services().clock.today()), -(HISTORY_MONTHS - 1))
-        service = submissions()
+        service, lang = submissions(), current_language()
         for row in declarations.history(db(), wf.id, client.id, since):
             definition = service.definition(row)
             found = declaration_documents.summary(definition, row)
-            rows.append({"row": row, "summary": found,
-                         "status": definition.lifecycle.states[row.status].text(
-                             current_language()) if row.status in definition.lifecycle.states
-                         else row.status,
-                         "corrections": len(declaration_documents.records(
-                             definition, row, current_language()))})
+            states = definition.lifecycle.states
+            rows.append({"row": row, "summary": found, "kind": "declaration",
+                         "status": states[row.status].text(lang) if row.status in states
+                         else row.status})
+            # Recouvrement's corrective or complementary declarations, each a line of its own
+            for number, record in enumerate(declaration_documents.records(definition, row,
+                                                                          lang), start=1):
+                rows.append({"row": row, "summary": found, "kind": "correction",
+                             "number": number, "record": record})
     return render_template("portal/employer/declarations.html", client=client, wf=wf,
                            rows=rows, tab="declarations")
 
