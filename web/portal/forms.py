@@ -17,6 +17,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Field, FieldList, FormField
 from wtforms import Form as WTForm
 from wtforms.fields.choices import SelectChoice
+from wtforms.fields.core import UnboundField
 
 from engine import FieldError, Form, Workflow
 from rules import Choice
@@ -67,6 +68,51 @@ class RepeatList(FieldList):  # type: ignore[misc]
         if isinstance(formdata, PostedFields):
             return formdata.indices.get(prefix, ())
         return super()._extract_indices(prefix, formdata)  # type: ignore[no-any-return]
+
+    def show_lazily(self, data: list[Any]) -> None:
+        """Hold stored answers as elements made one at a time when asked for
+        (:class:`LazyEntries`)."""
+        self.object_data = data
+        self.entries = LazyEntries(self, data)
+        self.last_index = len(data) - 1
+
+    def make_entry(self, index: int, data: Any) -> Field:
+        """The element ``index`` holding ``data``, as ``FieldList._add_entry`` makes it."""
+        options = {"name": f"{self.name}{self._separator}{index}",
+                   "id": f"{self.id}{self._separator}{index}",
+                   "_meta": self.meta, "translations": self._translations}
+        entry = self.meta.bind_field(self._form, self.unbound_field, options)
+        entry.index = index
+        entry.short_name = str(index)
+        entry.process(None, data)
+        return entry
+
+
+class LazyEntries(Sequence[Field]):
+    """The elements of a repeating group filled with stored answers, each made when asked for and
+    not kept: a step page draws a wage declaration's 5,000 lines one by one (``Items`` of
+    ``web/portal/layout.py``), and the 40,000 WTForms fields of all the lines at once were a
+    third of its memory (``bench/wage_declaration.py``). Only for a page drawn from stored
+    answers (:func:`make_form` ``lazy``); what is posted is read into a plain list."""
+
+    def __init__(self, owner: RepeatList, data: list[Any]) -> None:
+        self.owner, self.data = owner, data
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self.data)))]
+        index = range(len(self.data))[index]  # IndexError past the end; negative from the end
+        return self.owner.make_entry(index, self.data[index])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list):
+            return list(self) == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 _CLASSES: dict[tuple[int, str], tuple[Form, type[StepForm]]] = {}
@@ -156,11 +202,25 @@ def shown_answers(answers: Mapping[str, Any] | None, fields: Mapping[str, Spec],
 
 
 def make_form(form: Form, lang: str, formdata: MultiDict[str, Any] | None = None,
-              answers: Mapping[str, Any] | None = None) -> StepForm:
+              answers: Mapping[str, Any] | None = None, lazy: bool = False) -> StepForm:
+    """``lazy``: the elements of the form's repeating groups made only when asked for, each
+    time anew (:class:`LazyEntries`): for a page that only draws them, once each."""
     cls = form_class(form, lang)
     if formdata is not None:
         return cls(formdata=PostedFields(formdata))
-    return cls(data=shown_answers(answers, form.fields, form.schema))
+    data = shown_answers(answers, form.fields, form.schema)
+    if not lazy:
+        return cls(data=data)
+    held = {name: data.pop(name) for name in list(data)
+            if _repeats(getattr(cls, name, None))}
+    bound = cls(data=data)
+    for name, items in held.items():
+        bound[name].show_lazily(items)
+    return bound
+
+
+def _repeats(unbound: Any) -> bool:
+    return isinstance(unbound, UnboundField) and issubclass(unbound.field_class, RepeatList)
 
 
 def set_choices(bound: StepForm, offered: Mapping[str, Sequence[Choice]], lang: str) -> list[str]:

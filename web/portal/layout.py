@@ -8,7 +8,7 @@ Ids follow WTForms' names (``incomes-0-amount``), so an error's link, its messag
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +42,8 @@ class FieldView:
     anchor: str
     errors: list[str] = field(default_factory=list)
     document: str | None = None
-    items: list[ItemView] = field(default_factory=list)
+    items: Items | list[ItemView] = field(default_factory=list)
+    """A repeating group's elements: :class:`Items`, each drawn when the page reaches it."""
     add: str | None = None
     """The value of the add button (``add:<list>``), None when the list is full."""
     add_label: str = ""
@@ -91,22 +92,53 @@ def present(form: WTForm, fields: Mapping[str, Spec], schema: Mapping[str, Any],
             anchor=anchor, errors=errors.by_field.get(str(bound.id), []),
             document=spec.get("document"), focus=focus == anchor, context=context)
         if widget == "repeat" and isinstance(bound, FieldList):
-            item_label = spec.get("item_label", {}).get(lang, "{n}")
-            for index, entry in enumerate(bound.entries):
-                legend = item_label.replace("{n}", str(index + 1))
-                children = present(entry.form, spec.get("items", {}), sub.get("items", {}),
-                                   lang, errors, focus,
-                                   f"{legend} — {context}" if context else legend)
-                view.items.append(ItemView(
-                    legend=legend, anchor=str(entry.id), fields=children,
-                    remove=f"remove:{entry.name}", context=context,
-                    errors=errors.by_field.get(str(entry.id), [])))
+            view.items = Items(bound, spec, sub, lang, errors, focus, context)
             limit = sub.get("maxItems")
             if limit is None or len(bound.entries) < limit:
                 view.add = f"add:{bound.name}"
             view.add_label = _text(spec, "add_label", lang) or view.label
         views.append(view)
     return views
+
+
+class Items:
+    """The elements of a repeating group, presented one at a time as they are iterated.
+
+    A wage declaration's page holds 5,000 elements of 8 fields or more: presented all at once,
+    their views would all be alive while the page is drawn (``bench/wage_declaration.py``).
+    Presented here as the template reaches each one, an element's views are dropped once it is
+    drawn (the page is streamed: ``web/portal/steps.py``). Iterated as often as needed, each time
+    anew; its length and truth are those of the list's elements."""
+
+    __slots__ = ("bound", "spec", "schema", "lang", "errors", "focus", "context")
+
+    def __init__(self, bound: FieldList, spec: Spec, schema: Mapping[str, Any], lang: str,
+                 errors: PlacedErrors, focus: str | None, context: str) -> None:
+        self.bound, self.spec, self.schema, self.lang = bound, spec, schema, lang
+        self.errors, self.focus, self.context = errors, focus, context
+
+    def __len__(self) -> int:
+        return len(self.bound.entries)
+
+    def __bool__(self) -> bool:
+        return bool(self.bound.entries)
+
+    def __iter__(self) -> Iterator[ItemView]:
+        for index in range(len(self.bound.entries)):
+            yield self[index]
+
+    def __getitem__(self, index: int) -> ItemView:
+        entry = self.bound.entries[index]
+        index = range(len(self.bound.entries))[index]  # a negative index counts from the end
+        legend = self.spec.get("item_label", {}).get(self.lang, "{n}").replace(
+            "{n}", str(index + 1))
+        context, errors = self.context, self.errors
+        children = present(entry.form, self.spec.get("items", {}), self.schema.get("items", {}),
+                           self.lang, errors, self.focus,
+                           f"{legend} — {context}" if context else legend)
+        return ItemView(legend=legend, anchor=str(entry.id), fields=children,
+                        remove=f"remove:{entry.name}", context=context,
+                        errors=errors.by_field.get(str(entry.id), []))
 
 
 def _text(spec: Spec, key: str, lang: str) -> str:

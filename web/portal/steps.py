@@ -8,11 +8,21 @@ draft is saved at every step and resumes anywhere.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    get_flashed_messages,
+    redirect,
+    render_template,
+    request,
+    stream_template,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
@@ -140,8 +150,10 @@ def step(submission_id: str, step: str) -> Response | str:
     answers = state.data.get(step)
     if answers is None:  # not answered yet: what the fund already knows, if the step says so
         answers = service.prefill(row, wf, state, step)
-    bound = make_form(form, current_language(), answers=answers) if form else None
-    return _step_page(service, row, wf, state, step, bound, PlacedErrors())
+    # the page only draws the elements of its repeating groups: made one by one as it streams
+    bound = make_form(form, current_language(), answers=answers, lazy=True) if form else None
+    return _streamed("portal/step.html",
+                     **_step_context(service, row, wf, state, step, bound, PlacedErrors()))
 
 
 @bp.post("/submissions/<submission_id>/steps/<step>")
@@ -211,6 +223,19 @@ def _progress(service: Submissions, row: Submission, wf: Workflow, state: Submis
 
 def _step_page(service: Submissions, row: Submission, wf: Workflow, state: SubmissionState,
                name: str, bound: Any, errors: PlacedErrors, focus: str | None = None) -> str:
+    """The step page drawn at once (after a post: its errors, an element added or removed).
+
+    A GET's page is streamed instead (:func:`_streamed`): a wage declaration's page holds 5,000
+    lines (15 MB of HTML); drawn at once, the page, its pieces, the views and the WTForms fields
+    of every line were all in memory together: the process's peak (``bench/wage_declaration.py``).
+    Streamed, each line is made (``LazyEntries``), presented (``Items``), drawn and sent in turn."""
+    return render_template("portal/step.html", **_step_context(
+        service, row, wf, state, name, bound, errors, focus))
+
+
+def _step_context(service: Submissions, row: Submission, wf: Workflow, state: SubmissionState,
+                  name: str, bound: Any, errors: PlacedErrors,
+                  focus: str | None = None) -> dict[str, Any]:
     lang = current_language()
     form = wf.form_of(name)
     context = service.context(wf, service.owner_of(row), subject=row.subject_id)  # owned()
@@ -220,8 +245,8 @@ def _step_page(service: Submissions, row: Submission, wf: Workflow, state: Submi
     documents = {doc: wf.documents[doc].title.text(lang) for doc in wf.documents}
     from_review = state.reached_review and name != state.step
     path = service.current_path(row)
-    return render_template(
-        "portal/step.html", wf_title=wf.title.text(lang), row=row, state=state,
+    return dict(
+        wf_title=wf.title.text(lang), row=row, state=state,
         step_name=name, title=wf.steps[name].title.text(lang),
         help=form.help.text(lang) if form and form.help else "", fields=fields,
         shows=shows, empty_choices=[present_label(form.fields, f, lang) for f in empty]
@@ -230,6 +255,35 @@ def _step_page(service: Submissions, row: Submission, wf: Workflow, state: Submi
         from_review=from_review, review_step=wf.review_step,
         can_go_back=not from_review and path and path[0] != name,
         uploads=_uploads(form, lang) if form else [])
+
+
+STREAM_CHUNK = 64 * 1024
+"""Characters sent at a time: Jinja yields every piece of text on its own (tens of thousands
+for a 5,000-line page), a server writes each part it is given."""
+
+
+def _streamed(template: str, **context: Any) -> Response:
+    """A page sent while it is drawn. What the template would change in the session (the CSRF
+    token, the flashed messages it shows) is done before: the session's cookie is set before the
+    body is drawn. What fails before the first part of the page is drawn is still an error page;
+    the request's context (and its database session) lasts until the last part is sent."""
+    generate_csrf()  # stored in the session now, drawn from ``g`` by the template
+    get_flashed_messages()  # taken from the session now, kept for the template
+    parts = stream_template(template, **context)
+    first = next(parts, "")  # the template's first errors are still raised here: an error page
+    return current_app.response_class(_joined(first, parts), mimetype="text/html")
+
+
+def _joined(first: str, parts: Iterator[str]) -> Iterator[str]:
+    buffer, size = [first], len(first)
+    for part in parts:
+        buffer.append(part)
+        size += len(part)
+        if size >= STREAM_CHUNK:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer)
 
 
 def _uploads(form: Form, lang: str) -> list[dict[str, Any]]:
