@@ -114,3 +114,37 @@ def test_0008_makes_owner_optional_without_losing_a_submission(engine):
     assert "draft_key_digest" not in {c["name"] for c in inspect(engine).get_columns(
         "submissions")}
     upgrade(engine)
+
+
+def test_0011_keys_submissions_per_subject_and_goes_back_without_losing_one(engine):
+    """A submission of before survives; at head two sent ones with the same key are refused by
+    the database, drafts (no key) are not; down again, the columns and the reminders go."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+    upgrade(engine, "0010")
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    insert = ("INSERT INTO submissions (id, workflow, version, owner_id, status, state, scope,"
+              " revision, created_at, updated_at{extra}) VALUES (:id, 'w', 1, NULL, 'draft',"
+              " '{{}}', '', 1, :now, :now{values})")
+    with engine.begin() as connection:
+        connection.execute(text(insert.format(extra="", values="")), {"id": "S1", "now": now})
+    upgrade(engine)
+    columns = {c["name"] for c in inspect(engine).get_columns("submissions")}
+    assert {"subject_id", "unique_key"} <= columns
+    keyed = insert.format(extra=", subject_id, unique_key", values=", 'EMP-1', :key")
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT count(*) FROM submissions")).scalar() == 1
+        connection.execute(text(keyed), {"id": "S2", "now": now, "key": "EMP-1|2026-11"})
+        connection.execute(text(keyed), {"id": "S3", "now": now, "key": None})
+        connection.execute(text(keyed), {"id": "S4", "now": now, "key": None})
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text(keyed), {"id": "S5", "now": now, "key": "EMP-1|2026-11"})
+    downgrade(engine, "0010")
+    columns = {c["name"] for c in inspect(engine).get_columns("submissions")}
+    assert "subject_id" not in columns and "unique_key" not in columns
+    assert "reminders" not in inspect(engine).get_table_names()
+    with engine.begin() as connection:
+        assert connection.execute(text("SELECT count(*) FROM submissions")).scalar() == 4
+    upgrade(engine)
