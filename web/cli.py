@@ -376,6 +376,12 @@ def register_cli(app: Flask) -> None:
         if code:
             sys.exit(code)
         _seed_demo_authenticators()
+        from web.demo_declarations import seed_declaration
+
+        receipt = seed_declaration(_services())
+        if receipt:
+            click.echo(f"wage declaration {receipt} of the bakery (300125), corrected by"
+                       " agent.recouv: see its history")
         base = f"http://{host}:{port}"
         click.echo(f"\nMember portal: {base}/  (JSON API: {base}/api/v1/)")
         click.echo(f"Back office: {base}/backoffice/  (staff: password, then the code of"

@@ -54,8 +54,19 @@ def test_demo_loads_the_registry_and_its_logins_work(app):
         r = client.post("/api/v1/auth/token", json=body)
         assert r.status_code == 200, (identifier, r.json)
         assert identifier in header and password in header  # the file says the same
+    assert "wage declaration DS-" in result.output  # the bakery's history is not empty
     again = runner.invoke(args=["demo"])  # importing twice changes nothing
     assert again.exit_code == 0, again.output
+    assert "wage declaration DS-" not in again.output
+    from sqlalchemy import select
+
+    from engine import SubmissionState
+    from web.db.models import Submission
+    with app.extensions["csm"].sessions() as s:
+        rows = s.scalars(select(Submission).where(Submission.workflow == "wage_declaration")
+                         ).all()
+        assert [(r.subject_id, r.status) for r in rows] == [("EMP-0001", "corrected")]
+        assert len(SubmissionState.from_json(rows[0].state).records) == 1
 
 
 def test_registry_import_reports_problems_and_exits_1(app, tmp_path):
