@@ -90,8 +90,8 @@ def records(wf: Workflow, row: Submission, lang: str) -> list[Correction]:
     for record in SubmissionState.from_json(row.state).records:
         transition = wf.lifecycle.transition(str(record.get("transition")))
         form = wf.forms.get(transition.form) if transition and transition.form else None
-        data = record.get("data") if isinstance(record.get("data"), Mapping) else {}
-        assert isinstance(data, Mapping)
+        raw = record.get("data")
+        data: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
         kinds = form.fields.get("kind", {}).get("options", {}) if form else {}
         kind = kinds.get(str(data.get("kind")))
         label = str(kind[lang]) if isinstance(kind, Mapping) else \

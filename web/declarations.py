@@ -42,6 +42,13 @@ def periodic(catalog: Catalog, subject: str) -> list[Workflow]:
             if wf.subject == subject and wf.unique_per is not None]
 
 
+def followed(catalog: Catalog, subject: str) -> Workflow | None:
+    """The periodic declaration the employer portal follows for a ``subject`` (the first one;
+    None when there is none yet)."""
+    found = periodic(catalog, subject)
+    return found[0] if found else None
+
+
 def declared(session: Session, workflow: str, subject_ids: Iterable[str]) -> dict[str, set[str]]:
     """For each subject, the values already declared (submitted, not cancelled)."""
     ids = list(subject_ids)

@@ -20,7 +20,7 @@ from rules.periods import current_period, shift
 from web import declaration_documents, declarations
 from web.audience import audience
 from web.current import db, services, submissions
-from web.db.models import Account, Submission
+from web.db.models import Account, Employer, Submission
 from web.errors import NOT_FOUND, ApiProblem
 from web.i18n import current_language
 from web.pdf.declaration import render_declaration_pdf
@@ -45,8 +45,7 @@ def date_local(value: str | None) -> str:
 
 
 def _periodic() -> Workflow | None:
-    found = declarations.periodic(services().catalog, "client")
-    return found[0] if found else None
+    return declarations.followed(services().catalog, "client")
 
 
 @bp.get("/client/declarations")
@@ -93,34 +92,32 @@ def employer_declare() -> BaseResponse:
     return redirect(url_for("portal.submission", submission_id=row.id))
 
 
-def _declaration(submission_id: str) -> tuple[Workflow, Submission]:
-    """A declaration of the chosen client, sent (not a draft), else 404."""
+def _declaration(submission_id: str) -> tuple[Workflow, Submission, Employer]:
+    """A declaration of the chosen client, sent (not a draft), and the client; else 404."""
     client = selected_client()
     wf = _periodic()
     row = db().get(Submission, submission_id)
     if client is None or wf is None or row is None or row.subject_id != client.id \
             or row.workflow != wf.id or row.unique_key is None:
         raise ApiProblem(404, "not_found", NOT_FOUND)
-    return submissions().definition(row), row
+    return submissions().definition(row), row, client
 
 
 @bp.get("/client/declarations/<submission_id>")
 @audience("employer")
 @employer_required
 def employer_declaration(submission_id: str) -> str:
-    wf, row = _declaration(submission_id)
+    wf, row, client = _declaration(submission_id)
     lang = current_language()
-    client = selected_client()
-    document = _document(wf, row, lang)
+    document = _document(wf, row, client, lang)
     return render_template("portal/employer/declaration.html", client=client, row=row,
                            document=document, summary=declaration_documents.summary(wf, row),
                            submitted=format_datetime(row.submitted_at, "short")
                            if row.submitted_at else "", tab="declarations")
 
 
-def _document(wf: Workflow, row: Submission, lang: str) -> declaration_documents.Declaration:
-    client = selected_client()
-    assert client is not None
+def _document(wf: Workflow, row: Submission, client: Employer,
+              lang: str) -> declaration_documents.Declaration:
     owner = db().get(Account, row.owner_id) if row.owner_id else None
     by = (owner.display_name or owner.identifier) if owner is not None else ""
     return declaration_documents.declaration(wf, row, client.name, client.number, by, lang)
@@ -130,11 +127,10 @@ def _document(wf: Workflow, row: Submission, lang: str) -> declaration_documents
 @audience("employer")
 @employer_required
 def employer_declaration_pdf(submission_id: str) -> Response:
-    wf, row = _declaration(submission_id)
+    wf, row, client = _declaration(submission_id)
     period = declarations.value_of(row.unique_key) or "periode"
-    client = selected_client()
-    assert client is not None
-    pdf = render_declaration_pdf(_document(wf, row, current_language()), current_language())
+    lang = current_language()
+    pdf = render_declaration_pdf(_document(wf, row, client, lang), lang)
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="declaration-{client.number}-{period}.pdf"',
         "Cache-Control": "no-store"})

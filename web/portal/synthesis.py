@@ -97,8 +97,8 @@ def last_statements(session: Session, employer_ids: list[str]) -> dict[str, str]
 
 def followed_workflow() -> str | None:
     """The periodic declaration about a client the synthesis follows (None: none yet)."""
-    found = declarations.periodic(services().catalog, "client")
-    return found[0].id if found else None
+    found = declarations.followed(services().catalog, "client")
+    return found.id if found else None
 
 
 def render_synthesis() -> str:
